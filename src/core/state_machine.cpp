@@ -97,4 +97,34 @@ bool transition_allowed(AssignmentState from, AssignmentState to, TransitionCaus
     return false;
 }
 
+bool write_allowed(AssignmentState from, AssignmentState to, TransitionCause cause) {
+    if (is_intermediate(to)) {
+        return false;
+    }
+    if (from == to) {
+        return true;
+    }
+    // Breadth-first over the transition table: at most seven states.
+    bool reached[kAssignmentStateCount] = {};
+    AssignmentState queue[kAssignmentStateCount];
+    int head = 0;
+    int tail = 0;
+    queue[tail++] = from;
+    reached[static_cast<int>(from)] = true;
+    while (head < tail) {
+        const AssignmentState at = queue[head++];
+        for (int i = 0; i < kAssignmentStateCount; ++i) {
+            const auto next = static_cast<AssignmentState>(i);
+            if (!reached[i] && transition_allowed(at, next, cause)) {
+                if (next == to) {
+                    return true;
+                }
+                reached[i] = true;
+                queue[tail++] = next;
+            }
+        }
+    }
+    return false;
+}
+
 }  // namespace av3

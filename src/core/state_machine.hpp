@@ -52,4 +52,9 @@ std::string_view cause_name(TransitionCause cause);
 // (retry_scheduled -> retry_scheduled: rate-limited again while waiting).
 bool transition_allowed(AssignmentState from, AssignmentState to, TransitionCause cause);
 
+// True when a single committed write may take a booking from `from` to `to` for `cause`:
+// through one or more legal transitions, or none (from == to: the write only reschedules).
+// Intermediate states are never committed, so they are not a legal end point.
+bool write_allowed(AssignmentState from, AssignmentState to, TransitionCause cause);
+
 }  // namespace av3

@@ -96,3 +96,26 @@ TEST(StateMachine, RunnableAndIntermediateSets) {
 
 }  // namespace
 }  // namespace av3
+
+namespace av3 {
+namespace {
+
+TEST(StateMachine, CommittedWritesFollowPathsAndNeverEndInAnIntermediateState) {
+    using S = AssignmentState;
+    using C = TransitionCause;
+    EXPECT_TRUE(write_allowed(S::Created, S::Confirmed, C::Coordinator));
+    EXPECT_TRUE(write_allowed(S::RetryScheduled, S::Confirmed, C::Coordinator));
+    EXPECT_TRUE(write_allowed(S::Created, S::ManualReview, C::Coordinator));
+    EXPECT_TRUE(write_allowed(S::Created, S::Created, C::Coordinator));  // error: reschedule only
+    EXPECT_FALSE(write_allowed(S::Created, S::CapacityVerified, C::Coordinator));
+    EXPECT_FALSE(write_allowed(S::ManualReview, S::Confirmed, C::Coordinator));
+    EXPECT_FALSE(write_allowed(S::Confirmed, S::RetryScheduled, C::Coordinator));
+    EXPECT_FALSE(write_allowed(S::Cancelled, S::Created, C::Coordinator));
+    EXPECT_TRUE(write_allowed(S::ManualReview, S::Created, C::Requeue));
+    EXPECT_FALSE(write_allowed(S::RetryScheduled, S::Created, C::Requeue));
+    EXPECT_TRUE(write_allowed(S::Created, S::Confirmed, C::LegacyPlanner));
+    EXPECT_FALSE(write_allowed(S::ManualReview, S::Confirmed, C::LegacyPlanner));
+}
+
+}  // namespace
+}  // namespace av3

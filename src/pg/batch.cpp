@@ -1,0 +1,196 @@
+#include "pg/batch.hpp"
+
+#include "pg/coordinator.hpp"
+#include "pg/legacy_planner.hpp"
+#include "pg/restaurant_lock.hpp"
+#include "pg/settings.hpp"
+#include "pg/shadow.hpp"
+#include "pg/shared_policies.hpp"
+#include "pg/spi.hpp"
+
+namespace av3::pg {
+
+namespace {
+
+// Bookings of one restaurant, in claim order.
+struct RestaurantGroup {
+    Uuid restaurant_id;
+    std::vector<const ClaimedBooking*> bookings;
+    Micros lower = 0;
+    Micros upper = 0;
+};
+
+std::vector<RestaurantGroup> group_by_restaurant(const std::vector<ClaimedBooking>& bookings, bool v3) {
+    std::vector<RestaurantGroup> groups;
+    for (const ClaimedBooking& b : bookings) {
+        if ((b.mode == PipelineMode::V3) != v3) {
+            continue;
+        }
+        auto it = std::find_if(groups.begin(), groups.end(),
+                               [&](const RestaurantGroup& g) { return g.restaurant_id == b.restaurant_id; });
+        if (it == groups.end()) {
+            groups.push_back(RestaurantGroup{b.restaurant_id, {}, b.view.start_at, b.view.end_at});
+            it = groups.end() - 1;
+        }
+        it->bookings.push_back(&b);
+        it->lower = std::min(it->lower, b.view.start_at);
+        it->upper = std::max(it->upper, b.view.end_at);
+    }
+    return groups;
+}
+
+std::unique_ptr<RestaurantRun> load_run(const RestaurantGroup& group, std::optional<SubtransactionError>* failure) {
+    std::unique_ptr<RestaurantRun> run;
+    *failure = in_subtransaction([&] {
+        run = RestaurantRun::load(RestaurantCache::instance().info(group.restaurant_id), group.lower, group.upper);
+    });
+    return run;
+}
+
+void run_v3(const std::vector<ClaimedBooking>& bookings, bool probe, BatchResult& out) {
+    std::vector<RestaurantGroup> groups = group_by_restaurant(bookings, true);
+    if (groups.empty()) {
+        return;
+    }
+    V3Coordinator coordinator(probe);
+    for (const RestaurantGroup& group : groups) {
+        std::optional<SubtransactionError> failure;
+        std::unique_ptr<RestaurantRun> run = load_run(group, &failure);
+        if (failure) {
+            coordinator.fail(group.bookings, *failure);
+        } else {
+            coordinator.decide(*run, group.bookings);
+        }
+    }
+    std::vector<InvocationResult> results = coordinator.persist();
+    out.results.insert(out.results.end(), std::make_move_iterator(results.begin()),
+                       std::make_move_iterator(results.end()));
+    const Micros now = now_micros();
+    record_circuit_change(record_v3_results(coordinator.successes(), coordinator.failures(), probe, now),
+                          probe ? "probe_failed" : "error_threshold");
+}
+
+void run_legacy(const std::vector<ClaimedBooking>& bookings, BatchResult& out) {
+    std::vector<RestaurantGroup> groups = group_by_restaurant(bookings, false);
+    if (groups.empty()) {
+        return;
+    }
+    EventBuffer events;
+    ShadowRecorder shadow;
+    for (const RestaurantGroup& group : groups) {
+        std::unique_ptr<RestaurantRun> run;
+        const bool shadowed = std::any_of(group.bookings.begin(), group.bookings.end(),
+                                          [](const ClaimedBooking* b) { return b->mode == PipelineMode::Shadow; });
+        if (shadowed) {
+            std::optional<SubtransactionError> failure;
+            run = load_run(group, &failure);  // without it there is no plan, but legacy still serves
+        }
+        for (const ClaimedBooking* booking : group.bookings) {
+            if (run && booking->mode == PipelineMode::Shadow) {
+                shadow.plan(*run, *booking);
+            }
+            InvocationResult result = run_legacy_planner(*booking, events);
+            if (run && result.outcome == Outcome::Confirmed) {
+                run->seat(result.tables, booking->view);
+            }
+            out.results.push_back(std::move(result));
+        }
+    }
+    out.shadow_plans += static_cast<int>(shadow.size());
+    shadow.flush(events);
+    events.flush();
+}
+
+void process(const ClaimResult& claim, bool probe, BatchResult& out) {
+    out.claimed = static_cast<int>(claim.bookings.size());
+    out.due_elsewhere = claim.due_elsewhere;
+    run_v3(claim.bookings, probe, out);
+    run_legacy(claim.bookings, out);
+}
+
+}  // namespace
+
+void record_circuit_change(CircuitChange change, std::string_view why) {
+    if (change == CircuitChange::None) {
+        return;
+    }
+    const CircuitBreakerPolicy policy = settings::circuit_breaker_policy();
+    EventContext ctx;
+    EventBuffer events;
+    if (change == CircuitChange::Opened) {
+        ctx.add("reason", why)
+            .add("threshold", policy.threshold)
+            .add("window_ms", policy.window / kMicrosPerMilli)
+            .add("cooldown_ms", policy.cooldown / kMicrosPerMilli)
+            .add("trips", static_cast<std::int64_t>(circuit_snapshot().trips));
+        events.add(source::kCoordinator, "coordinator.circuit_open", Severity::Error, std::nullopt, std::nullopt, ctx);
+    } else {
+        ctx.add("state", "closed");
+        events.add(source::kCoordinator, "coordinator.circuit_closed", Severity::Info, std::nullopt, std::nullopt, ctx);
+    }
+    events.flush();
+}
+
+CircuitChange record_batch_failure(Micros now) {
+    // The breaker guards V3: a failing batch counts only while V3 is on.
+    return settings::enabled ? record_v3_results(0, 1, false, now) : CircuitChange::None;
+}
+
+BatchResult run_batch(int limit) {
+    BatchResult out;
+    const Micros now = now_micros();
+    const bool v3_on = settings::enabled;
+    const Admission admission = v3_on ? admit_v3(now) : Admission::Allow;
+    ClaimRequest request;
+    request.limit = limit;
+    request.v3_admission = admission;
+    request.now = now;
+    ClaimResult claim = claim_due_bookings(request);
+    if (admission == Admission::Probe && !claim.probe_used) {
+        release_unused_probe(now);
+    }
+    process(claim, admission == Admission::Probe && claim.probe_used, out);
+    return out;
+}
+
+InvocationResult run_single(const Uuid& booking_id, std::optional<PipelineMode> forced) {
+    std::optional<ClaimedBooking> booking = lock_booking(booking_id);
+    if (!booking) {
+        throw UserError(ERRCODE_NO_DATA_FOUND, "booking " + booking_id.to_string() + " does not exist",
+                        {}, "Check the id against assignment_v3.bookings.");
+    }
+    if (forced) {
+        booking->mode = *forced;
+    }
+    BatchResult out;
+    ClaimResult claim;
+    bool probe = false;
+    if (booking->mode == PipelineMode::V3) {
+        const Micros now = now_micros();
+        const Admission admission = admit_v3(now);
+        V3Coordinator coordinator(false);
+        std::string_view refusal;
+        if (admission == Admission::Deny) {
+            refusal = reason::kCircuitOpen;
+        } else if (!try_lock_restaurant(booking->restaurant_id)) {
+            refusal = reason::kLockContention;
+        }
+        if (!refusal.empty()) {
+            if (admission == Admission::Probe) {
+                release_unused_probe(now);
+            }
+            coordinator.noop(*booking, refusal);
+            return coordinator.persist().front();
+        }
+        probe = admission == Admission::Probe;
+    } else if (booking->mode == PipelineMode::Off) {
+        V3Coordinator coordinator(false);
+        coordinator.noop(*booking, reason::kNotInRollout);
+        return coordinator.persist().front();
+    }
+    claim.bookings.push_back(std::move(*booking));
+    process(claim, probe, out);
+    return out.results.front();
+}
+
+}  // namespace av3::pg

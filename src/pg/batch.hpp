@@ -1,0 +1,34 @@
+// One pass of the pipeline over claimed bookings: the V3 coordinator for restaurants rolled
+// in, the legacy planner (with shadow plans in shadow mode) for the others, then the circuit
+// breaker's bookkeeping. Workers, process_pending() and assign_booking() all run this code.
+#pragma once
+
+#include "core/circuit_breaker.hpp"
+#include "pg/claim.hpp"
+#include "pg/invocation_result.hpp"
+
+namespace av3::pg {
+
+struct BatchResult {
+    std::vector<InvocationResult> results;
+    int claimed = 0;
+    bool due_elsewhere = false;
+    int shadow_plans = 0;
+};
+
+// Claims up to `limit` due bookings and processes them (the worker's loop body; also
+// process_pending()).
+BatchResult run_batch(int limit);
+
+// Processes one booking now, whatever its next_attempt_at (assign_booking()). `forced` picks
+// the pipeline instead of the rollout.
+InvocationResult run_single(const Uuid& booking_id, std::optional<PipelineMode> forced);
+
+// A batch failed as a whole (its transaction rolled back): counts toward the circuit breaker;
+// returns whether that tripped it (the caller records coordinator.circuit_open).
+CircuitChange record_batch_failure(Micros now);
+
+// Writes coordinator.circuit_open / coordinator.circuit_closed for a change of the breaker.
+void record_circuit_change(CircuitChange change, std::string_view why);
+
+}  // namespace av3::pg

@@ -1,0 +1,291 @@
+// The bookings trigger (BEFORE INSERT OR UPDATE, FOR EACH ROW): the state machine's guard.
+//
+// Applications may insert bookings (in their initial state), change party_size, start_at,
+// end_at and zone_preference, reschedule next_attempt_at, and cancel by setting status to
+// 'cancelled'. Everything else about a booking's assignment belongs to the extension: a write
+// that changes it is refused, with a message that says what to use instead, unless it comes
+// from the extension's own code, whose writes are checked against the transition table.
+//
+// A change of party size or time sends the booking back to 'created' and releases its tables;
+// a cancellation releases its tables and makes the restaurant's waiting retries due now.
+#include "core/state_machine.hpp"
+#include "pg/event_log.hpp"
+#include "pg/spi.hpp"
+#include "pg/transaction_hooks.hpp"
+#include "pg/postgres.hpp"
+
+namespace av3::pg {
+
+namespace {
+
+// The columns the guard reads or writes, by name (attribute numbers come from the relation).
+struct BookingColumns {
+    int id, restaurant_id, party_size, start_at, end_at, status, assignment_state, assignment_version, attempts,
+        next_attempt_at, last_reason, updated_at;
+
+    explicit BookingColumns(TupleDesc desc) {
+        id = column(desc, "id");
+        restaurant_id = column(desc, "restaurant_id");
+        party_size = column(desc, "party_size");
+        start_at = column(desc, "start_at");
+        end_at = column(desc, "end_at");
+        status = column(desc, "status");
+        assignment_state = column(desc, "assignment_state");
+        assignment_version = column(desc, "assignment_version");
+        attempts = column(desc, "attempts");
+        next_attempt_at = column(desc, "next_attempt_at");
+        last_reason = column(desc, "last_reason");
+        updated_at = column(desc, "updated_at");
+    }
+
+    static int column(TupleDesc desc, const char* name) {
+        const int n = SPI_fnumber(desc, name);
+        if (n <= 0) {
+            throw UserError(ERRCODE_UNDEFINED_COLUMN, std::string("bookings has no column ") + name);
+        }
+        return n;
+    }
+};
+
+// The values of one row version.
+struct BookingRow {
+    Uuid id;
+    Uuid restaurant_id;
+    bool restaurant_null = false;
+    int party_size = 0;
+    Micros start_at = 0;
+    Micros end_at = 0;
+    std::string status;
+    std::string state_text;
+    std::optional<AssignmentState> state;
+    int version = 0;
+    int attempts = 0;
+    std::string last_reason;
+    bool last_reason_null = true;
+
+    BookingRow(HeapTuple tuple, TupleDesc desc, const BookingColumns& c) {
+        Row row(tuple, desc);
+        id = row.uuid(c.id);
+        restaurant_id = row.uuid(c.restaurant_id);
+        restaurant_null = row.is_null(c.restaurant_id);
+        party_size = row.int4(c.party_size);
+        start_at = row.timestamptz(c.start_at);
+        end_at = row.timestamptz(c.end_at);
+        status = row.text(c.status);
+        state_text = row.text(c.assignment_state);
+        state = parse_state(state_text);
+        version = row.int4(c.assignment_version);
+        attempts = row.int4(c.attempts);
+        last_reason_null = row.is_null(c.last_reason);
+        last_reason = row.text(c.last_reason);
+    }
+};
+
+constexpr const char* kAllowedChanges =
+    "Applications may change party_size, start_at, end_at and zone_preference, and cancel by setting status to "
+    "'cancelled' (or call assignment_v3.cancel_booking()); use assignment_v3.assign_manually() to seat a booking "
+    "and assignment_v3.requeue() to take it out of manual review.";
+
+Statement& release_tables() {
+    static Statement statement("DELETE FROM assignment_v3.table_assignments WHERE booking_id = $1", {UUIDOID});
+    return statement;
+}
+
+// Bookings being processed right now are skipped: their invocation decides them anyway.
+Statement& wake_retries() {
+    static Statement statement(
+        "UPDATE assignment_v3.bookings SET next_attempt_at = now() "
+        "WHERE id IN (SELECT id FROM assignment_v3.bookings "
+        "             WHERE restaurant_id = $1 AND status = 'pending' AND assignment_state = 'retry_scheduled' "
+        "               AND next_attempt_at > now() AND id <> $2 FOR UPDATE SKIP LOCKED)",
+        {UUIDOID, UUIDOID});
+    return statement;
+}
+
+// Replaces columns of the new row version.
+class RowEdit {
+public:
+    void set(int column, Datum value, bool is_null = false) {
+        columns_.push_back(column);
+        values_.push_back(value);
+        nulls_.push_back(is_null);
+    }
+    HeapTuple apply(HeapTuple tuple, TupleDesc desc) {
+        std::unique_ptr<bool[]> nulls(new bool[nulls_.size()]);
+        for (std::size_t i = 0; i < nulls_.size(); ++i) {
+            nulls[i] = nulls_[i];
+        }
+        bool* raw_nulls = nulls.get();
+        return pg_call([&] {
+            return heap_modify_tuple_by_cols(tuple, desc, static_cast<int>(columns_.size()), columns_.data(),
+                                             values_.data(), raw_nulls);
+        });
+    }
+
+private:
+    std::vector<int> columns_;
+    std::vector<Datum> values_;
+    std::vector<bool> nulls_;
+};
+
+void refuse(const std::string& message, const std::string& detail, const std::string& hint = kAllowedChanges) {
+    throw UserError(ERRCODE_CHECK_VIOLATION, message, detail, hint);
+}
+
+HeapTuple check_insert(HeapTuple tuple, TupleDesc desc, const BookingColumns& c) {
+    if (current_internal_write()) {
+        return tuple;
+    }
+    BookingRow row(tuple, desc, c);
+    if (row.state != AssignmentState::Created || row.status != "pending" || row.version != 0 || row.attempts != 0) {
+        refuse("new bookings start with status 'pending', assignment_state 'created', version 0 and no attempts",
+               "The new row has status '" + row.status + "', assignment_state '" + row.state_text + "', version " +
+                   std::to_string(row.version) + " and " + std::to_string(row.attempts) + " attempts.",
+               "Insert the booking with the defaults: assignment_v3 assigns it, or seat it yourself with "
+               "assignment_v3.assign_manually().");
+    }
+    return tuple;
+}
+
+// A reset (modification) or cancellation decided by the guard: the side effects and the event.
+void record_application_transition(const BookingRow& before, AssignmentState to, int version,
+                                   TransitionCause cause) {
+    SpiConnection spi;
+    release_tables().run({{uuid_datum(before.id), false}});
+    if (cause == TransitionCause::Cancellation) {
+        wake_retries().run({{uuid_datum(before.restaurant_id), false}, {uuid_datum(before.id), false}});
+    }
+    EventContext ctx;
+    ctx.add("from", before.state_text)
+        .add("to", state_name(to))
+        .add("reason", cause == TransitionCause::Cancellation ? "cancelled" : "modified")
+        .add("version", version)
+        .add("cause", cause_name(cause));
+    EventBuffer events;
+    events.add(source::kStateMachine, "booking.assignment_state_transition", Severity::Info, before.id,
+               before.restaurant_id, ctx);
+    events.flush();
+    spi.finish();
+    wake_workers_at_commit();
+}
+
+HeapTuple check_update(HeapTuple old_tuple, HeapTuple new_tuple, TupleDesc desc, const BookingColumns& c) {
+    const BookingRow before(old_tuple, desc, c);
+    const BookingRow after(new_tuple, desc, c);
+    const std::string booking = "booking " + before.id.to_string();
+
+    if (before.restaurant_id != after.restaurant_id || after.restaurant_null) {
+        refuse("the restaurant of " + booking + " cannot change",
+               "restaurant_id would change from " + before.restaurant_id.to_string() + ".",
+               "Cancel the booking and create a new one at the other restaurant.");
+    }
+    if (auto cause = current_internal_write()) {
+        if (!before.state || !after.state || !write_allowed(*before.state, *after.state, *cause)) {
+            refuse("illegal assignment state transition for " + booking,
+                   "assignment_v3 (" + std::string(cause_name(*cause)) + ") tried to move it from '" +
+                       before.state_text + "' to '" + after.state_text + "'.",
+                   "This is a bug in assignment_v3; please report it with this message.");
+        }
+        return new_tuple;
+    }
+
+    const bool state_changed = before.state_text != after.state_text;
+    const bool managed_changed = before.version != after.version || before.attempts != after.attempts ||
+                                 before.last_reason_null != after.last_reason_null ||
+                                 before.last_reason != after.last_reason;
+    const bool status_changed = before.status != after.status;
+    const bool cancelling = status_changed && after.status == "cancelled";
+    const bool time_or_size_changed = before.party_size != after.party_size || before.start_at != after.start_at ||
+                                      before.end_at != after.end_at;
+
+    if (managed_changed || (state_changed && !(cancelling && after.state_text == "cancelled"))) {
+        refuse("the assignment of " + booking + " is managed by assignment_v3",
+               "The update changes assignment_state from '" + before.state_text + "' to '" + after.state_text +
+                   "', assignment_version from " + std::to_string(before.version) + " to " +
+                   std::to_string(after.version) + ", or attempts or last_reason.");
+    }
+    if (before.state == AssignmentState::Cancelled && (status_changed || time_or_size_changed)) {
+        refuse(booking + " is cancelled", "Cancelled bookings cannot be changed or un-cancelled.",
+               "Create a new booking instead.");
+    }
+    if (status_changed && !cancelling) {
+        refuse("status of " + booking + " is managed by assignment_v3",
+               "The update changes status from '" + before.status + "' to '" + after.status + "'.");
+    }
+    if (!cancelling && !time_or_size_changed) {
+        return new_tuple;  // zone_preference, next_attempt_at, updated_at: nothing to do
+    }
+
+    const TransitionCause cause = cancelling ? TransitionCause::Cancellation : TransitionCause::Modification;
+    const AssignmentState to = cancelling ? AssignmentState::Cancelled : AssignmentState::Created;
+    if (!before.state || !transition_allowed(*before.state, to, cause)) {
+        refuse("illegal assignment state transition for " + booking,
+               "'" + before.state_text + "' cannot become '" + std::string(state_name(to)) + "'.");
+    }
+    const int version = before.version + 1;
+    const Micros now = pg_call([] { return GetCurrentTransactionStartTimestamp(); });
+    RowEdit edit;
+    edit.set(c.assignment_state, text_datum(state_name(to)));
+    edit.set(c.status, text_datum(cancelling ? "cancelled" : "pending"));
+    edit.set(c.assignment_version, Int32GetDatum(version));
+    edit.set(c.last_reason, text_datum(cancelling ? "cancelled" : "modified"));
+    edit.set(c.updated_at, TimestampTzGetDatum(now));
+    if (!cancelling) {
+        edit.set(c.attempts, Int32GetDatum(0));
+        edit.set(c.next_attempt_at, TimestampTzGetDatum(now));
+    }
+    HeapTuple result = edit.apply(new_tuple, desc);
+    record_application_transition(before, to, version, cause);
+    return result;
+}
+
+Datum guard(FunctionCallInfo fcinfo) {
+    if (!CALLED_AS_TRIGGER(fcinfo)) {
+        throw UserError(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED, "bookings_guard() must be called as a trigger");
+    }
+    auto* trigger = reinterpret_cast<TriggerData*>(fcinfo->context);
+    if (!TRIGGER_FIRED_BEFORE(trigger->tg_event) || !TRIGGER_FIRED_FOR_ROW(trigger->tg_event)) {
+        throw UserError(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED, "bookings_guard() must be a BEFORE ROW trigger");
+    }
+    TupleDesc desc = trigger->tg_relation->rd_att;
+    const BookingColumns columns(desc);
+    if (TRIGGER_FIRED_BY_INSERT(trigger->tg_event)) {
+        return PointerGetDatum(check_insert(trigger->tg_trigtuple, desc, columns));
+    }
+    if (TRIGGER_FIRED_BY_UPDATE(trigger->tg_event)) {
+        return PointerGetDatum(check_update(trigger->tg_trigtuple, trigger->tg_newtuple, desc, columns));
+    }
+    return PointerGetDatum(trigger->tg_trigtuple);
+}
+
+}  // namespace
+
+}  // namespace av3::pg
+
+extern "C" {
+
+PG_FUNCTION_INFO_V1(av3_bookings_guard);
+PGDLLEXPORT Datum av3_bookings_guard(PG_FUNCTION_ARGS) {
+    return av3::pg::cpp_entry([&] { return av3::pg::guard(fcinfo); });
+}
+
+PG_FUNCTION_INFO_V1(av3_bookings_wake_workers);
+PGDLLEXPORT Datum av3_bookings_wake_workers(PG_FUNCTION_ARGS) {
+    return av3::pg::cpp_entry([&] {
+        // The extension's own writes do not need a wake-up: its workers are already awake.
+        if (!av3::pg::current_internal_write()) {
+            av3::pg::wake_workers_at_commit();
+        }
+        return PointerGetDatum(nullptr);
+    });
+}
+
+PG_FUNCTION_INFO_V1(av3_inventory_changed);
+PGDLLEXPORT Datum av3_inventory_changed(PG_FUNCTION_ARGS) {
+    return av3::pg::cpp_entry([&] {
+        av3::pg::inventory_changed_in_transaction();
+        return PointerGetDatum(nullptr);
+    });
+}
+
+}

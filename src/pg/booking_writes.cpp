@@ -1,0 +1,147 @@
+#include "pg/booking_writes.hpp"
+
+#include "pg/spi.hpp"
+#include "pg/transaction_hooks.hpp"
+
+namespace av3::pg {
+
+namespace {
+
+Statement& update_bookings() {
+    static Statement statement(
+        "UPDATE assignment_v3.bookings b SET "
+        "  assignment_state = u.state, status = u.status, assignment_version = u.new_version, "
+        "  attempts = u.attempts, next_attempt_at = coalesce(u.next_attempt_at, b.next_attempt_at), "
+        "  last_reason = u.last_reason, updated_at = u.updated_at "
+        "FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::int[], $6::int[], "
+        "            $7::timestamptz[], $8::text[], $9::timestamptz[]) "
+        "  AS u(id, expected_version, state, status, new_version, attempts, next_attempt_at, last_reason, updated_at) "
+        "WHERE b.id = u.id AND b.assignment_version = u.expected_version",
+        {UUIDARRAYOID, INT4ARRAYOID, TEXTARRAYOID, TEXTARRAYOID, INT4ARRAYOID, INT4ARRAYOID, TIMESTAMPTZARRAYOID,
+         TEXTARRAYOID, TIMESTAMPTZARRAYOID});
+    return statement;
+}
+
+Statement& insert_assignments() {
+    static Statement statement(
+        "INSERT INTO assignment_v3.table_assignments "
+        "  (booking_id, table_id, restaurant_id, during, pipeline, created_at) "
+        "SELECT a.booking_id, a.table_id, a.restaurant_id, tstzrange(a.lower, a.upper), a.pipeline, a.created_at "
+        "FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::timestamptz[], $5::timestamptz[], $6::text[], "
+        "            $7::timestamptz[]) AS a(booking_id, table_id, restaurant_id, lower, upper, pipeline, created_at)",
+        {UUIDARRAYOID, UUIDARRAYOID, UUIDARRAYOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID, TEXTARRAYOID,
+         TIMESTAMPTZARRAYOID});
+    return statement;
+}
+
+}  // namespace
+
+std::string_view status_for_state(AssignmentState state) {
+    switch (state) {
+        case AssignmentState::Confirmed:
+            return "confirmed";
+        case AssignmentState::Cancelled:
+            return "cancelled";
+        default:
+            return "pending";
+    }
+}
+
+void BookingWriter::write_all(const std::vector<BookingWrite*>& writes) {
+    const Micros now = now_micros();
+    // Booking rows.
+    std::vector<Uuid> ids;
+    std::vector<int> expected, new_versions, attempts;
+    std::vector<std::string> states, statuses, reasons;
+    std::vector<bool> reason_nulls, next_nulls;
+    std::vector<Micros> next_attempts, updated;
+    // Assignment rows.
+    std::vector<Uuid> a_booking, a_table, a_restaurant;
+    std::vector<Micros> a_lower, a_upper, a_created;
+    std::vector<std::string> a_pipeline;
+    EventBuffer events;
+
+    for (BookingWrite* w : writes) {
+        if (w->updates_booking) {
+            ids.push_back(w->booking_id);
+            expected.push_back(w->expected_version);
+            states.emplace_back(state_name(w->state));
+            statuses.emplace_back(status_for_state(w->state));
+            new_versions.push_back(w->new_version);
+            attempts.push_back(w->attempts);
+            next_attempts.push_back(w->next_attempt_at.value_or(0));
+            next_nulls.push_back(!w->next_attempt_at.has_value());
+            reasons.push_back(w->last_reason);
+            reason_nulls.push_back(w->last_reason.empty());
+            updated.push_back(now);
+        }
+        for (const AssignmentRow& a : w->assignments) {
+            a_booking.push_back(w->booking_id);
+            a_table.push_back(a.table_id);
+            a_restaurant.push_back(w->restaurant_id);
+            a_lower.push_back(a.during.lower);
+            a_upper.push_back(a.during.upper);
+            a_pipeline.emplace_back(w->pipeline);
+            a_created.push_back(now);
+        }
+    }
+
+    InternalWriteScope scope(cause_);
+    if (!ids.empty()) {
+        Rows updated_rows = update_bookings().run({
+            {uuid_array_datum(ids), false},
+            {int4_array_datum(expected), false},
+            {text_array_datum(states), false},
+            {text_array_datum(statuses), false},
+            {int4_array_datum(new_versions), false},
+            {int4_array_datum(attempts), false},
+            {timestamptz_array_datum(next_attempts, &next_nulls), false},
+            {text_array_datum(reasons, &reason_nulls), false},
+            {timestamptz_array_datum(updated), false},
+        });
+        if (updated_rows.size() != ids.size()) {
+            throw UserError(kVersionConflictSqlstate, "booking version changed while it was being assigned");
+        }
+    }
+    if (!a_booking.empty()) {
+        insert_assignments().run({
+            {uuid_array_datum(a_booking), false},
+            {uuid_array_datum(a_table), false},
+            {uuid_array_datum(a_restaurant), false},
+            {timestamptz_array_datum(a_lower), false},
+            {timestamptz_array_datum(a_upper), false},
+            {text_array_datum(a_pipeline), false},
+            {timestamptz_array_datum(a_created), false},
+        });
+    }
+    // Events are copied, not moved: if this subtransaction rolls back, the writes are retried.
+    for (BookingWrite* w : writes) {
+        EventBuffer copy = w->events;
+        events.append(std::move(copy));
+    }
+    events.flush();
+}
+
+std::vector<std::optional<SubtransactionError>> BookingWriter::flush() {
+    std::vector<std::optional<SubtransactionError>> outcome(writes_.size());
+    if (writes_.empty()) {
+        return outcome;
+    }
+    std::vector<BookingWrite*> all;
+    all.reserve(writes_.size());
+    for (BookingWrite& w : writes_) {
+        all.push_back(&w);
+    }
+    std::optional<SubtransactionError> bulk = in_subtransaction([&] { write_all(all); });
+    if (bulk && all.size() == 1) {
+        outcome[0] = bulk;
+    } else if (bulk) {
+        for (std::size_t i = 0; i < writes_.size(); ++i) {
+            outcome[i] = in_subtransaction([&] { write_all({&writes_[i]}); });
+        }
+    }
+    writes_.clear();
+    return outcome;
+}
+
+}  // namespace av3::pg

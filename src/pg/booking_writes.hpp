@@ -1,0 +1,63 @@
+// Persists what invocations decided: booking state, table assignments and events. A batch's
+// writes go out as one UPDATE, one INSERT of assignments and one INSERT of events, inside a
+// subtransaction; if that fails (a concurrent manual assignment, a user trigger raising, ...)
+// they are retried booking by booking, each in its own subtransaction, so one bad booking
+// cannot take the others down.
+#pragma once
+
+#include "core/schedule.hpp"
+#include "core/state_machine.hpp"
+#include "pg/event_log.hpp"
+#include "pg/subtransaction.hpp"
+
+namespace av3::pg {
+
+struct AssignmentRow {
+    Uuid table_id;
+    Interval during;
+};
+
+// Everything one invocation writes for one booking.
+struct BookingWrite {
+    Uuid booking_id;
+    Uuid restaurant_id;
+
+    // The booking row: written when `updates_booking`, checked against expected_version.
+    bool updates_booking = false;
+    int expected_version = 0;
+    AssignmentState state = AssignmentState::Created;
+    int new_version = 0;
+    int attempts = 0;
+    std::optional<Micros> next_attempt_at;  // unchanged when empty
+    std::string last_reason;  // NULL when empty
+
+    std::string_view pipeline = "v3";  // of the assignment rows
+    std::vector<AssignmentRow> assignments;
+    EventBuffer events;
+};
+
+// A write whose row no longer had the version the invocation read.
+constexpr int kVersionConflictSqlstate = ERRCODE_T_R_SERIALIZATION_FAILURE;
+
+class BookingWriter {
+public:
+    explicit BookingWriter(TransitionCause cause) : cause_(cause) {}
+
+    void add(BookingWrite write) { writes_.push_back(std::move(write)); }
+    bool empty() const { return writes_.empty(); }
+
+    // Writes everything (bulk, then booking by booking on failure) and clears the queue.
+    // Returns, per queued write in order, the error that kept it from landing (none: landed).
+    std::vector<std::optional<SubtransactionError>> flush();
+
+private:
+    void write_all(const std::vector<BookingWrite*>& writes);
+
+    TransitionCause cause_;
+    std::vector<BookingWrite> writes_;
+};
+
+// The status column that goes with an assignment state.
+std::string_view status_for_state(AssignmentState state);
+
+}  // namespace av3::pg

@@ -1,0 +1,164 @@
+#include "pg/claim.hpp"
+
+#include "pg/restaurant_lock.hpp"
+#include "pg/spi.hpp"
+
+namespace av3::pg {
+
+namespace {
+
+// Due bookings are looked at in a window this many times the batch size, so that restaurants
+// served by other workers can be skipped without a second query.
+constexpr int kWindowFactor = 8;
+constexpr int kMaxWindow = 50000;
+
+Statement& select_due_restaurants() {
+    static Statement statement(
+        "SELECT restaurant_id, count(*)::int AS due "
+        "FROM (SELECT restaurant_id, next_attempt_at FROM assignment_v3.bookings "
+        "      WHERE status = 'pending' AND assignment_state IN ('created', 'retry_scheduled') "
+        "        AND next_attempt_at <= $1 "
+        "      ORDER BY next_attempt_at LIMIT $2) due "
+        "GROUP BY restaurant_id ORDER BY min(next_attempt_at)",
+        {TIMESTAMPTZOID, INT4OID});
+    return statement;
+}
+
+// Booking columns, in the order read_booking() expects.
+#define BOOKING_COLUMNS                                                                              \
+    "b.id, b.restaurant_id, b.party_size, b.start_at, b.end_at, b.assignment_state, "               \
+    "b.assignment_version, b.attempts, b.last_reason, b.zone_preference, b.created_at"
+
+Statement& claim_bookings() {
+    static Statement statement(
+        "SELECT " BOOKING_COLUMNS
+        " FROM unnest($1::uuid[], $2::int[]) AS r(restaurant_id, quota) "
+        "CROSS JOIN LATERAL ("
+        "  SELECT * FROM assignment_v3.bookings b "
+        "  WHERE b.restaurant_id = r.restaurant_id AND b.status = 'pending' "
+        "    AND b.assignment_state IN ('created', 'retry_scheduled') AND b.next_attempt_at <= $3 "
+        "  ORDER BY b.next_attempt_at LIMIT r.quota "
+        "  FOR UPDATE SKIP LOCKED) b",
+        {UUIDARRAYOID, INT4ARRAYOID, TIMESTAMPTZOID});
+    return statement;
+}
+
+Statement& lock_one() {
+    static Statement statement(
+        "SELECT " BOOKING_COLUMNS " FROM assignment_v3.bookings b WHERE b.id = $1 FOR UPDATE", {UUIDOID});
+    return statement;
+}
+
+Statement& select_next_due() {
+    static Statement statement(
+        "SELECT min(next_attempt_at) FROM assignment_v3.bookings "
+        "WHERE status = 'pending' AND assignment_state IN ('created', 'retry_scheduled') AND next_attempt_at > $1",
+        {TIMESTAMPTZOID});
+    return statement;
+}
+
+ClaimedBooking read_booking(const Row& row) {
+    ClaimedBooking b;
+    b.view.id = row.uuid(1);
+    b.restaurant_id = row.uuid(2);
+    b.view.party_size = row.int4(3);
+    b.view.start_at = row.timestamptz(4);
+    b.view.end_at = row.timestamptz(5);
+    b.view.state = parse_state(row.text(6)).value_or(AssignmentState::Created);
+    b.view.version = row.int4(7);
+    b.view.attempts = row.int4(8);
+    b.last_reason = row.text(9);
+    b.view.zone_preference = row.text(10);
+    b.created_at = row.timestamptz(11);
+    return b;
+}
+
+}  // namespace
+
+ClaimResult claim_due_bookings(const ClaimRequest& request) {
+    ClaimResult result;
+    RestaurantCache& cache = RestaurantCache::instance();
+    const int window = std::min(kMaxWindow, std::max(1, request.limit) * kWindowFactor);
+    Rows due = select_due_restaurants().run(
+        {{TimestampTzGetDatum(request.now), false}, {Int32GetDatum(window), false}});
+
+    struct Candidate {
+        Uuid restaurant_id;
+        int due;
+    };
+    std::vector<Candidate> candidates;
+    candidates.reserve(due.size());
+    for (std::uint64_t i = 0; i < due.size(); ++i) {
+        candidates.push_back(Candidate{due[i].uuid(1), due[i].int4(2)});
+    }
+
+    std::vector<Uuid> restaurants;
+    std::vector<int> quotas;
+    std::vector<PipelineMode> modes;
+    int total = 0;
+    for (const Candidate& c : candidates) {
+        if (total >= request.limit) {
+            break;
+        }
+        const PipelineMode mode = cache.info(c.restaurant_id).mode();
+        if (mode == PipelineMode::Off) {
+            continue;
+        }
+        int quota = std::min(c.due, request.limit - total);
+        if (mode == PipelineMode::V3) {
+            if (request.v3_admission == Admission::Deny || result.probe_used) {
+                continue;
+            }
+            if (request.v3_admission == Admission::Probe) {
+                quota = 1;  // half-open: one invocation decides
+            }
+        }
+        if (!try_lock_restaurant(c.restaurant_id)) {
+            result.due_elsewhere = true;
+            continue;
+        }
+        if (mode == PipelineMode::V3 && request.v3_admission == Admission::Probe) {
+            result.probe_used = true;  // provisional: confirmed below once a booking is claimed
+        }
+        restaurants.push_back(c.restaurant_id);
+        quotas.push_back(quota);
+        modes.push_back(mode);
+        total += quota;
+    }
+    if (restaurants.empty()) {
+        return result;
+    }
+
+    Rows rows = claim_bookings().run({{uuid_array_datum(restaurants), false},
+                                      {int4_array_datum(quotas), false},
+                                      {TimestampTzGetDatum(request.now), false}});
+    result.bookings.reserve(rows.size());
+    for (std::uint64_t i = 0; i < rows.size(); ++i) {
+        ClaimedBooking b = read_booking(rows[i]);
+        const auto at = std::find(restaurants.begin(), restaurants.end(), b.restaurant_id);
+        b.mode = modes[static_cast<std::size_t>(at - restaurants.begin())];
+        result.bookings.push_back(std::move(b));
+    }
+    result.probe_used = std::any_of(result.bookings.begin(), result.bookings.end(),
+                                    [&](const ClaimedBooking& b) {
+                                        return request.v3_admission == Admission::Probe && b.mode == PipelineMode::V3;
+                                    });
+    return result;
+}
+
+std::optional<ClaimedBooking> lock_booking(const Uuid& booking_id) {
+    Rows rows = lock_one().run({{uuid_datum(booking_id), false}});
+    if (rows.empty()) {
+        return std::nullopt;
+    }
+    ClaimedBooking b = read_booking(rows[0]);
+    b.mode = RestaurantCache::instance().info(b.restaurant_id).mode();
+    return b;
+}
+
+Micros next_due_after(Micros now) {
+    Rows rows = select_next_due().run({{TimestampTzGetDatum(now), false}});
+    return rows.empty() || rows[0].is_null(1) ? 0 : rows[0].timestamptz(1);
+}
+
+}  // namespace av3::pg

@@ -1,0 +1,51 @@
+// Claiming due bookings (DESIGN §2): restaurants first, then their bookings.
+//
+// 1. Read the next due bookings (by next_attempt_at, a bounded window) and group them by
+//    restaurant, oldest first.
+// 2. Keep the restaurants whose pipeline is on (and, for V3, whose circuit admits work) and
+//    whose advisory lock this transaction gets without waiting; stop at the batch size.
+// 3. Claim their due bookings with one `FOR UPDATE SKIP LOCKED` statement, per restaurant in
+//    due order.
+// Workers thus split the restaurants between them instead of fighting over rows, and no
+// booking is claimed that this transaction cannot process.
+#pragma once
+
+#include "core/circuit_breaker.hpp"
+#include "core/invocation.hpp"
+#include "core/rollout.hpp"
+#include "pg/restaurant_cache.hpp"
+
+namespace av3::pg {
+
+struct ClaimedBooking {
+    Uuid restaurant_id;
+    BookingView view;
+    std::string last_reason;
+    Micros created_at = 0;
+    PipelineMode mode = PipelineMode::Off;
+};
+
+struct ClaimRequest {
+    int limit = 100;
+    Admission v3_admission = Admission::Allow;
+    Micros now = 0;
+};
+
+struct ClaimResult {
+    std::vector<ClaimedBooking> bookings;
+    // Due bookings were seen whose restaurants another transaction is serving: worth looking
+    // again soon rather than sleeping a full poll interval.
+    bool due_elsewhere = false;
+    // Whether a V3 booking was claimed under a half-open probe admission.
+    bool probe_used = false;
+};
+
+ClaimResult claim_due_bookings(const ClaimRequest& request);
+
+// Locks one booking row (waiting for it) and reads it; nullopt when it does not exist.
+std::optional<ClaimedBooking> lock_booking(const Uuid& booking_id);
+
+// The earliest next_attempt_at after `now` among runnable bookings (0 when none).
+Micros next_due_after(Micros now);
+
+}  // namespace av3::pg

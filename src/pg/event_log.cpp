@@ -1,0 +1,104 @@
+#include "pg/event_log.hpp"
+
+#include "pg/settings.hpp"
+#include "pg/spi.hpp"
+
+namespace av3::pg {
+
+namespace {
+
+const char* severity_name(Severity severity) {
+    switch (severity) {
+        case Severity::Debug:
+            return "debug";
+        case Severity::Info:
+            return "info";
+        case Severity::Warning:
+            return "warning";
+        case Severity::Error:
+            return "error";
+    }
+    return "info";
+}
+
+Statement& insert_events() {
+    static Statement statement(
+        "INSERT INTO assignment_v3.observability_events "
+        "  (created_at, source, event_type, severity, booking_id, restaurant_id, context) "
+        "SELECT e.created_at, e.source, e.event_type, e.severity, e.booking_id, e.restaurant_id, e.context::jsonb "
+        "FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::uuid[], $6::uuid[], $7::text[]) "
+        "  AS e(created_at, source, event_type, severity, booking_id, restaurant_id, context)",
+        {TIMESTAMPTZARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, UUIDARRAYOID, UUIDARRAYOID, TEXTARRAYOID});
+    return statement;
+}
+
+// A uuid[] with NULLs where the event has no id.
+Datum optional_uuid_array(const std::vector<PendingEvent>& events, bool booking) {
+    return pg_call([&] {
+        const int n = static_cast<int>(events.size());
+        auto* storage = static_cast<pg_uuid_t*>(palloc(sizeof(pg_uuid_t) * n));
+        auto* elems = static_cast<Datum*>(palloc(sizeof(Datum) * n));
+        auto* nulls = static_cast<bool*>(palloc(sizeof(bool) * n));
+        for (int i = 0; i < n; ++i) {
+            const std::optional<Uuid>& id = booking ? events[i].booking_id : events[i].restaurant_id;
+            nulls[i] = !id.has_value();
+            if (id) {
+                memcpy(storage[i].data, id->bytes.data(), UUID_LEN);
+                elems[i] = UUIDPGetDatum(&storage[i]);
+            } else {
+                elems[i] = 0;
+            }
+        }
+        int dims[1] = {n};
+        int lbs[1] = {1};
+        return PointerGetDatum(construct_md_array(elems, nulls, 1, dims, lbs, UUIDOID, UUID_LEN, false, TYPALIGN_CHAR));
+    });
+}
+
+}  // namespace
+
+void EventBuffer::add(std::string_view source, std::string_view event_type, Severity severity,
+                      std::optional<Uuid> booking_id, std::optional<Uuid> restaurant_id,
+                      const EventContext& context, Micros at) {
+    PendingEvent event;
+    event.created_at = at != 0 ? at : now_micros();
+    event.source = source;
+    event.event_type = event_type;
+    event.severity = severity;
+    event.booking_id = booking_id;
+    event.restaurant_id = restaurant_id;
+    event.context = context.render(static_cast<std::size_t>(settings::max_event_context_bytes));
+    events_.push_back(std::move(event));
+}
+
+void EventBuffer::append(EventBuffer&& other) {
+    events_.insert(events_.end(), std::make_move_iterator(other.events_.begin()),
+                   std::make_move_iterator(other.events_.end()));
+    other.events_.clear();
+}
+
+void EventBuffer::flush() {
+    if (events_.empty()) {
+        return;
+    }
+    std::vector<Micros> created_at;
+    std::vector<std::string> sources, types, severities, contexts;
+    created_at.reserve(events_.size());
+    for (const PendingEvent& e : events_) {
+        created_at.push_back(e.created_at);
+        sources.emplace_back(e.source);
+        types.emplace_back(e.event_type);
+        severities.emplace_back(severity_name(e.severity));
+        contexts.push_back(e.context);
+    }
+    std::vector<Param> params = {
+        {timestamptz_array_datum(created_at), false}, {text_array_datum(sources), false},
+        {text_array_datum(types), false},             {text_array_datum(severities), false},
+        {optional_uuid_array(events_, true), false},  {optional_uuid_array(events_, false), false},
+        {text_array_datum(contexts), false},
+    };
+    insert_events().run(params);
+    events_.clear();
+}
+
+}  // namespace av3::pg

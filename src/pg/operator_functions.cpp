@@ -1,0 +1,253 @@
+// Operator functions: requeue() takes a booking out of manual review, assign_manually()
+// seats a booking on tables an operator picked (pipeline 'manual'). Both serialise with the
+// coordinator on the restaurant's advisory lock and record their transition like it does.
+// (cancel_booking() is plain SQL: a cancellation is the same write an application makes.)
+#include "pg/claim.hpp"
+#include "pg/event_log.hpp"
+#include "pg/restaurant_lock.hpp"
+#include "pg/result_set.hpp"
+#include "pg/subtransaction.hpp"
+#include "pg/transaction_hooks.hpp"
+
+namespace av3::pg {
+
+namespace {
+
+Statement& requeue_booking() {
+    static Statement statement(
+        "UPDATE assignment_v3.bookings SET assignment_state = 'created', assignment_version = assignment_version + 1, "
+        "  attempts = 0, next_attempt_at = now(), last_reason = 'requeued', updated_at = now() "
+        "WHERE id = $1 AND assignment_version = $2",
+        {UUIDOID, INT4OID});
+    return statement;
+}
+
+Statement& select_tables() {
+    static Statement statement(
+        "SELECT t.id, t.restaurant_id, t.label, t.capacity, t.active FROM assignment_v3.restaurant_tables t "
+        "WHERE t.id = ANY($1)",
+        {UUIDARRAYOID});
+    return statement;
+}
+
+Statement& release_tables() {
+    static Statement statement("DELETE FROM assignment_v3.table_assignments WHERE booking_id = $1", {UUIDOID});
+    return statement;
+}
+
+Statement& insert_manual() {
+    static Statement statement(
+        "INSERT INTO assignment_v3.table_assignments (booking_id, table_id, restaurant_id, during, pipeline) "
+        "SELECT $1, t, $2, tstzrange($3, $4), 'manual' FROM unnest($5::uuid[]) AS t",
+        {UUIDOID, UUIDOID, TIMESTAMPTZOID, TIMESTAMPTZOID, UUIDARRAYOID});
+    return statement;
+}
+
+Statement& find_conflict() {
+    static Statement statement(
+        "SELECT a.table_id, a.booking_id, lower(a.during), upper(a.during) FROM assignment_v3.table_assignments a "
+        "WHERE a.table_id = ANY($1) AND a.during && tstzrange($2, $3) AND a.booking_id <> $4 LIMIT 1",
+        {UUIDARRAYOID, TIMESTAMPTZOID, TIMESTAMPTZOID, UUIDOID});
+    return statement;
+}
+
+Statement& confirm_booking() {
+    static Statement statement(
+        "UPDATE assignment_v3.bookings SET assignment_state = 'confirmed', status = 'confirmed', "
+        "  assignment_version = assignment_version + 1, last_reason = NULL, updated_at = now() "
+        "WHERE id = $1 AND assignment_version = $2",
+        {UUIDOID, INT4OID});
+    return statement;
+}
+
+std::string timestamp_text(Micros at) {
+    const char* text = pg_call([&] { return timestamptz_to_str(at); });
+    return text;
+}
+
+ClaimedBooking locked_booking(const Uuid& id) {
+    std::optional<ClaimedBooking> booking = lock_booking(id);
+    if (!booking) {
+        throw UserError(ERRCODE_NO_DATA_FOUND, "booking " + id.to_string() + " does not exist", {},
+                        "Check the id against assignment_v3.bookings.");
+    }
+    return std::move(*booking);
+}
+
+void record_transition(const ClaimedBooking& booking, AssignmentState to, std::string_view why,
+                       TransitionCause cause, const std::vector<Uuid>& tables = {}) {
+    EventContext ctx;
+    ctx.add("from", state_name(booking.view.state)).add("to", state_name(to));
+    if (!why.empty()) {
+        ctx.add("reason", why);
+    }
+    ctx.add("version", booking.view.version + 1).add("cause", cause_name(cause));
+    if (!tables.empty()) {
+        std::vector<std::string> ids;
+        for (const Uuid& t : tables) {
+            ids.push_back(t.to_string());
+        }
+        ctx.add_strings("tables", ids);
+    }
+    EventBuffer events;
+    events.add(source::kStateMachine, "booking.assignment_state_transition", Severity::Info, booking.view.id,
+               booking.restaurant_id, ctx);
+    events.flush();
+}
+
+Datum requeue(FunctionCallInfo fcinfo) {
+    const Uuid id = uuid_argument(fcinfo, 0, "booking_id");
+    SpiConnection spi;
+    const ClaimedBooking booking = locked_booking(id);
+    if (booking.view.state != AssignmentState::ManualReview) {
+        throw UserError(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+                        "booking " + id.to_string() + " is not in manual review",
+                        "Its assignment_state is '" + std::string(state_name(booking.view.state)) + "'.",
+                        "Only bookings in manual_review can be requeued; modify or cancel the others.");
+    }
+    {
+        InternalWriteScope scope(TransitionCause::Requeue);
+        requeue_booking().run({{uuid_datum(id), false}, {Int32GetDatum(booking.view.version), false}});
+    }
+    record_transition(booking, AssignmentState::Created, "requeued", TransitionCause::Requeue);
+    wake_workers_at_commit();
+    spi.finish();
+    return text_datum("created");
+}
+
+std::vector<Uuid> table_ids_argument(FunctionCallInfo fcinfo) {
+    if (PG_ARGISNULL(1)) {
+        throw UserError(ERRCODE_NULL_VALUE_NOT_ALLOWED, "table_ids must not be NULL", {},
+                        "Pass the ids of the tables to seat the booking at, e.g. ARRAY['...']::uuid[].");
+    }
+    struct Elements {
+        Datum* values;
+        bool* nulls;
+        int count;
+    };
+    Elements e = pg_call([&] {
+        Elements out{nullptr, nullptr, 0};
+        ArrayType* array = PG_GETARG_ARRAYTYPE_P(1);
+        if (ARR_NDIM(array) > 1) {
+            ereport(ERROR, (errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR), errmsg("table_ids must be a one-dimensional array")));
+        }
+        deconstruct_array_builtin(array, UUIDOID, &out.values, &out.nulls, &out.count);
+        return out;
+    });
+    std::vector<Uuid> ids;
+    for (int i = 0; i < e.count; ++i) {
+        if (e.nulls[i]) {
+            throw UserError(ERRCODE_NULL_VALUE_NOT_ALLOWED, "table_ids must not contain NULL");
+        }
+        Uuid id = uuid_from_datum(e.values[i]);
+        if (std::find(ids.begin(), ids.end(), id) != ids.end()) {
+            throw UserError(ERRCODE_INVALID_PARAMETER_VALUE, "table " + id.to_string() + " is listed twice in table_ids");
+        }
+        ids.push_back(id);
+    }
+    if (ids.empty()) {
+        throw UserError(ERRCODE_INVALID_PARAMETER_VALUE, "table_ids must name at least one table", {},
+                        "To release a booking's tables, cancel or modify it instead.");
+    }
+    return ids;
+}
+
+Datum assign_manually(FunctionCallInfo fcinfo) {
+    const Uuid id = uuid_argument(fcinfo, 0, "booking_id");
+    const std::vector<Uuid> tables = table_ids_argument(fcinfo);
+    SpiConnection spi;
+    const ClaimedBooking booking = locked_booking(id);
+    const std::string name = "booking " + id.to_string();
+    if (booking.view.state == AssignmentState::Cancelled) {
+        throw UserError(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE, name + " is cancelled", {},
+                        "Create a new booking instead.");
+    }
+    lock_restaurant(booking.restaurant_id);
+
+    Rows rows = select_tables().run({{uuid_array_datum(tables), false}});
+    int seats = 0;
+    std::vector<Uuid> found;
+    for (std::uint64_t i = 0; i < rows.size(); ++i) {
+        Row row = rows[i];
+        const Uuid table = row.uuid(1);
+        found.push_back(table);
+        if (row.uuid(2) != booking.restaurant_id) {
+            throw UserError(ERRCODE_INVALID_PARAMETER_VALUE,
+                            "table " + table.to_string() + " (" + row.text(3) + ") belongs to another restaurant",
+                            "It belongs to restaurant " + row.uuid(2).to_string() + "; " + name +
+                                " is at restaurant " + booking.restaurant_id.to_string() + ".",
+                            "Pick tables of the booking's restaurant.");
+        }
+        if (!row.boolean(5)) {
+            throw UserError(ERRCODE_INVALID_PARAMETER_VALUE,
+                            "table " + table.to_string() + " (" + row.text(3) + ") is inactive", {},
+                            "Activate it first (UPDATE assignment_v3.restaurant_tables SET active = true ...).");
+        }
+        seats += row.int4(4);
+    }
+    for (const Uuid& t : tables) {
+        if (std::find(found.begin(), found.end(), t) == found.end()) {
+            throw UserError(ERRCODE_NO_DATA_FOUND, "table " + t.to_string() + " does not exist", {},
+                            "Check the ids against assignment_v3.restaurant_tables.");
+        }
+    }
+    if (seats < booking.view.party_size) {
+        throw UserError(ERRCODE_INVALID_PARAMETER_VALUE,
+                        "the tables seat " + std::to_string(seats) + " guests, " + name + " is for " +
+                            std::to_string(booking.view.party_size),
+                        {}, "Add tables, or change the party size first.");
+    }
+
+    const Micros lower = booking.view.start_at;
+    const Micros upper = booking.view.end_at + RestaurantCache::instance().info(booking.restaurant_id).turn_buffer;
+    {
+        InternalWriteScope scope(TransitionCause::ManualAssignment);
+        release_tables().run({{uuid_datum(id), false}});
+        std::optional<SubtransactionError> conflict = in_subtransaction([&] {
+            insert_manual().run({{uuid_datum(id), false},
+                                 {uuid_datum(booking.restaurant_id), false},
+                                 {TimestampTzGetDatum(lower), false},
+                                 {TimestampTzGetDatum(upper), false},
+                                 {uuid_array_datum(tables), false}});
+        });
+        if (conflict && conflict->sqlstate == ERRCODE_EXCLUSION_VIOLATION) {
+            Rows other = find_conflict().run({{uuid_array_datum(tables), false},
+                                              {TimestampTzGetDatum(lower), false},
+                                              {TimestampTzGetDatum(upper), false},
+                                              {uuid_datum(id), false}});
+            std::string detail = "A table is already assigned for part of that time.";
+            if (!other.empty()) {
+                detail = "Table " + other[0].uuid(1).to_string() + " is assigned to booking " +
+                         other[0].uuid(2).to_string() + " from " + timestamp_text(other[0].timestamptz(3)) + " to " +
+                         timestamp_text(other[0].timestamptz(4)) + ".";
+            }
+            throw UserError(ERRCODE_EXCLUSION_VIOLATION, "cannot seat " + name + ": a table is already taken", detail,
+                            "Pick free tables, or move the other booking first.");
+        }
+        if (conflict) {
+            throw UserError(conflict->sqlstate, conflict->message);
+        }
+        confirm_booking().run({{uuid_datum(id), false}, {Int32GetDatum(booking.view.version), false}});
+    }
+    record_transition(booking, AssignmentState::Confirmed, {}, TransitionCause::ManualAssignment, tables);
+    spi.finish();
+    return uuid_array_datum(tables);
+}
+
+}  // namespace
+
+}  // namespace av3::pg
+
+extern "C" {
+
+PG_FUNCTION_INFO_V1(av3_requeue);
+PGDLLEXPORT Datum av3_requeue(PG_FUNCTION_ARGS) {
+    return av3::pg::cpp_entry([&] { return av3::pg::requeue(fcinfo); });
+}
+
+PG_FUNCTION_INFO_V1(av3_assign_manually);
+PGDLLEXPORT Datum av3_assign_manually(PG_FUNCTION_ARGS) {
+    return av3::pg::cpp_entry([&] { return av3::pg::assign_manually(fcinfo); });
+}
+
+}

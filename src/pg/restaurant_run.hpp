@@ -1,0 +1,40 @@
+// What one batch knows about a restaurant it serves: the inventory, the schedule of the time
+// window its claimed bookings span, and the seated covers when the restaurant caps them.
+// Decisions made in the batch are recorded here, so later bookings see earlier ones.
+#pragma once
+
+#include <memory>
+
+#include "core/covers.hpp"
+#include "core/invocation.hpp"
+#include "core/schedule.hpp"
+#include "pg/restaurant_cache.hpp"
+
+namespace av3::pg {
+
+class RestaurantRun {
+public:
+    // Loads the assignments overlapping [lower, upper + turn_buffer) and, with a covers cap,
+    // the confirmed bookings overlapping [lower, upper).
+    static std::unique_ptr<RestaurantRun> load(const RestaurantInfo& info, Micros lower, Micros upper);
+
+    const RestaurantInfo& info() const { return info_; }
+    const Inventory& inventory() const { return *inventory_; }
+    RestaurantView view() const { return RestaurantView{*inventory_, schedule_, covers_, info_.turn_buffer}; }
+
+    // Records a seating decided in this batch.
+    void seat(const SeatingOption& option, const BookingView& booking);
+    // Records a seating by table ids (the legacy planner's), ignoring unknown tables.
+    void seat(const std::vector<Uuid>& table_ids, const BookingView& booking);
+
+private:
+    RestaurantRun(const RestaurantInfo& info, std::shared_ptr<const Inventory> inventory)
+        : info_(info), inventory_(std::move(inventory)), schedule_(*inventory_), covers_(info.max_covers_per_slot) {}
+
+    RestaurantInfo info_;
+    std::shared_ptr<const Inventory> inventory_;
+    Schedule schedule_;
+    CoversLedger covers_;
+};
+
+}  // namespace av3::pg

@@ -1,0 +1,55 @@
+// The GUCs of DESIGN §6: rollout flags (sighup: a reload flips them, no restart), tuning
+// knobs with bounds and units, and the two postmaster-level settings (database, role).
+#pragma once
+
+#include "core/backoff.hpp"
+#include "core/circuit_breaker.hpp"
+#include "core/invocation.hpp"
+#include "core/rollout.hpp"
+#include "core/token_bucket.hpp"
+
+namespace av3::pg::settings {
+
+// Rollout flags (the old environment flags).
+extern bool enabled;
+extern bool shadow;
+extern int max_parallel;
+extern int rollout_percent;
+extern bool legacy_planner;
+
+// Where the launcher and workers connect.
+extern char* database;
+extern char* role;
+
+// Tuning.
+extern int batch_size;
+extern int poll_interval_ms;
+extern int max_retries;
+extern int retry_backoff_base_ms;
+extern int retry_backoff_max_ms;
+extern int circuit_breaker_threshold;
+extern int circuit_breaker_window_ms;
+extern int circuit_breaker_cooldown_ms;
+extern int restaurant_rate_limit;
+extern int restaurant_rate_burst;
+extern int max_combo_tables;
+extern int legacy_max_attempts;
+extern int event_retention_min;
+extern int max_event_context_bytes;
+
+constexpr int kMaxParallelLimit = 10;
+
+// Registers every GUC and reserves the "assignment_v3." prefix. Called from _PG_init.
+void define_all();
+
+// The current values, as the core's policy structs.
+RolloutFlags rollout_flags();
+InvocationSettings invocation_settings();
+CircuitBreakerPolicy circuit_breaker_policy();
+RatePolicy rate_policy();
+
+// Workers the current mode needs: max_parallel while V3 or the legacy planner serves
+// bookings, none when both are off.
+int workers_needed();
+
+}  // namespace av3::pg::settings

@@ -1,0 +1,90 @@
+#include "pg/shadow.hpp"
+
+#include "pg/settings.hpp"
+#include "pg/spi.hpp"
+
+namespace av3::pg {
+
+namespace {
+
+Statement& upsert_plans() {
+    static Statement statement(
+        "INSERT INTO assignment_v3.shadow_plans "
+        "  (booking_id, assignment_version, restaurant_id, outcome, reason, table_ids, computed_at) "
+        "SELECT p.booking_id, p.version, p.restaurant_id, p.outcome, p.reason, "
+        "       coalesce(string_to_array(p.tables, ',')::uuid[], '{}'), p.computed_at "
+        "FROM unnest($1::uuid[], $2::int[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::timestamptz[]) "
+        "  AS p(booking_id, version, restaurant_id, outcome, reason, tables, computed_at) "
+        "ON CONFLICT (booking_id, assignment_version) DO UPDATE SET "
+        "  outcome = excluded.outcome, reason = excluded.reason, table_ids = excluded.table_ids, "
+        "  computed_at = excluded.computed_at",
+        {UUIDARRAYOID, INT4ARRAYOID, UUIDARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TIMESTAMPTZARRAYOID});
+    return statement;
+}
+
+}  // namespace
+
+void ShadowRecorder::plan(const RestaurantRun& run, const ClaimedBooking& booking) {
+    // No rate limit in shadow: it would only measure the limiter, not the assignment.
+    InvocationPlan plan = plan_invocation(booking.view, run.view(), settings::invocation_settings(), 0);
+    if (plan.outcome == Outcome::Noop) {
+        return;
+    }
+    Plan p{booking.view.id, booking.restaurant_id, booking.view.version, plan.outcome, std::string(plan.reason), {},
+           now_micros()};
+    if (plan.fit.found()) {
+        for (int i = 0; i < plan.fit.option->table_count; ++i) {
+            p.tables.push_back(run.inventory().tables()[plan.fit.option->tables[i]].id);
+        }
+    }
+    plans_.push_back(std::move(p));
+}
+
+void ShadowRecorder::flush(EventBuffer& events) {
+    if (plans_.empty()) {
+        return;
+    }
+    std::vector<Uuid> bookings, restaurants;
+    std::vector<int> versions;
+    std::vector<std::string> outcomes, reasons, tables;
+    std::vector<bool> reason_nulls, table_nulls;
+    std::vector<Micros> computed;
+    for (const Plan& p : plans_) {
+        bookings.push_back(p.booking_id);
+        versions.push_back(p.version);
+        restaurants.push_back(p.restaurant_id);
+        outcomes.emplace_back(outcome_name(p.outcome));
+        reasons.push_back(p.reason);
+        reason_nulls.push_back(p.reason.empty());
+        std::string joined;
+        std::vector<std::string> ids;
+        for (const Uuid& t : p.tables) {
+            ids.push_back(t.to_string());
+            joined += (joined.empty() ? "" : ",") + ids.back();
+        }
+        tables.push_back(joined);
+        table_nulls.push_back(joined.empty());
+        computed.push_back(p.computed_at);
+
+        EventContext ctx;
+        ctx.add("outcome", outcome_name(p.outcome));
+        if (!p.reason.empty()) {
+            ctx.add("reason", p.reason);
+        }
+        ctx.add("strategy", "optimal_fit").add_strings("tables", ids).add("version", p.version);
+        events.add(source::kCoordinator, "coordinator.shadow_plan", Severity::Info, p.booking_id, p.restaurant_id,
+                   ctx, p.computed_at);
+    }
+    upsert_plans().run({
+        {uuid_array_datum(bookings), false},
+        {int4_array_datum(versions), false},
+        {uuid_array_datum(restaurants), false},
+        {text_array_datum(outcomes), false},
+        {text_array_datum(reasons, &reason_nulls), false},
+        {text_array_datum(tables, &table_nulls), false},
+        {timestamptz_array_datum(computed), false},
+    });
+    plans_.clear();
+}
+
+}  // namespace av3::pg

@@ -1,0 +1,119 @@
+#include "pg/shared_state.hpp"
+
+namespace av3::pg {
+
+namespace {
+
+constexpr const char* kTrancheName = "assignment_v3";
+
+SharedState* g_state = nullptr;
+shmem_request_hook_type g_prev_request_hook = nullptr;
+shmem_startup_hook_type g_prev_startup_hook = nullptr;
+
+void request_shared_memory() {
+    if (g_prev_request_hook != nullptr) {
+        g_prev_request_hook();
+    }
+    RequestAddinShmemSpace(MAXALIGN(sizeof(SharedState)));
+    RequestNamedLWLockTranche(kTrancheName, 2);
+}
+
+void startup_shared_memory() {
+    if (g_prev_startup_hook != nullptr) {
+        g_prev_startup_hook();
+    }
+    LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
+    bool found = false;
+    g_state = static_cast<SharedState*>(ShmemInitStruct("assignment_v3", sizeof(SharedState), &found));
+    if (!found) {
+        // Also after a crash restart: every slot, the breaker and the buckets start afresh.
+        memset(static_cast<void*>(g_state), 0, sizeof(SharedState));
+        LWLockPadded* locks = GetNamedLWLockTranche(kTrancheName);
+        g_state->lock = &locks[0].lock;
+        g_state->policy_lock = &locks[1].lock;
+        g_state->breaker = CircuitBreaker{};
+        pg_atomic_init_u64(&g_state->inventory_generation, 1);
+    }
+    LWLockRelease(AddinShmemInitLock);
+}
+
+}  // namespace
+
+const char* worker_state_name(WorkerState state) {
+    switch (state) {
+        case WorkerState::Free:
+            return "free";
+        case WorkerState::Starting:
+            return "starting";
+        case WorkerState::Idle:
+            return "idle";
+        case WorkerState::Claiming:
+            return "claiming";
+        case WorkerState::Processing:
+            return "processing";
+        case WorkerState::Backoff:
+            return "backoff";
+    }
+    return "unknown";
+}
+
+const char* launcher_state_name(LauncherState state) {
+    switch (state) {
+        case LauncherState::NotRunning:
+            return "not running";
+        case LauncherState::WaitingForDatabase:
+            return "waiting for database";
+        case LauncherState::WaitingForExtension:
+            return "waiting for extension";
+        case LauncherState::Running:
+            return "running";
+    }
+    return "unknown";
+}
+
+SharedState* shared_state() { return g_state; }
+
+void wake_launcher() {
+    if (g_state == nullptr) {
+        return;
+    }
+    LWLockAcquire(g_state->lock, LW_SHARED);
+    if (g_state->launcher_proc != nullptr) {
+        SetLatch(&g_state->launcher_proc->procLatch);
+    }
+    LWLockRelease(g_state->lock);
+}
+
+void install_shared_memory_hooks() {
+    g_prev_request_hook = shmem_request_hook;
+    shmem_request_hook = request_shared_memory;
+    g_prev_startup_hook = shmem_startup_hook;
+    shmem_startup_hook = startup_shared_memory;
+}
+
+void wake_workers() {
+    if (g_state == nullptr) {
+        return;
+    }
+    LWLockAcquire(g_state->lock, LW_SHARED);
+    for (WorkerSlot& slot : g_state->workers) {
+        // Busy workers too: a latch set during a batch makes its next sleep return at once,
+        // so a booking committed while the batch ran is not left waiting a poll interval.
+        if (slot.proc != nullptr) {
+            SetLatch(&slot.proc->procLatch);
+        }
+    }
+    LWLockRelease(g_state->lock);
+}
+
+void bump_inventory_generation() {
+    if (g_state != nullptr) {
+        pg_atomic_fetch_add_u64(&g_state->inventory_generation, 1);
+    }
+}
+
+std::uint64_t inventory_generation() {
+    return g_state != nullptr ? pg_atomic_read_u64(&g_state->inventory_generation) : 0;
+}
+
+}  // namespace av3::pg

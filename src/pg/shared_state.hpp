@@ -1,0 +1,111 @@
+// Shared memory of the extension: the launcher's bookkeeping, one slot per coordinator
+// worker (read by the assignment_v3.workers view), the circuit breaker, the per-restaurant
+// rate-limit buckets, and the inventory generation that invalidates workers' caches.
+//
+// Allocated only when the library is in shared_preload_libraries; everything here degrades
+// gracefully (no workers, no shared rate limit) when it is not.
+#pragma once
+
+#include "core/circuit_breaker.hpp"
+#include "core/token_bucket.hpp"
+#include "pg/settings.hpp"
+#include "pg/postgres.hpp"
+
+namespace av3::pg {
+
+enum class WorkerState : std::uint8_t {
+    Free,  // slot unused
+    Starting,  // registered by the launcher, not yet running
+    Idle,  // sleeping on its latch
+    Claiming,  // looking for due bookings
+    Processing,  // running a batch
+    Backoff,  // sleeping after an error
+};
+
+const char* worker_state_name(WorkerState state);
+
+constexpr int kLastErrorBytes = 256;
+
+struct WorkerCounters {
+    std::uint64_t batches = 0;
+    std::uint64_t invocations = 0;
+    std::uint64_t confirmed = 0;
+    std::uint64_t retried = 0;
+    std::uint64_t manual_review = 0;
+    std::uint64_t noop = 0;
+    std::uint64_t errors = 0;
+    std::uint64_t legacy = 0;  // bookings served by the legacy planner
+    std::uint64_t shadow_plans = 0;
+};
+
+struct WorkerSlot {
+    WorkerState state;
+    pid_t pid;  // 0 until the worker runs
+    PGPROC* proc;  // for SetLatch from other backends
+    pid_t launcher_pid;  // the launcher that started it; a worker outliving it exits
+    std::uint32_t generation;  // bumped each time the slot is reused
+    bool stop_requested;  // the launcher wants fewer workers: exit at the next loop
+    TimestampTz started_at;
+    TimestampTz last_batch_at;
+    WorkerCounters counters;
+    bool has_current_booking;
+    pg_uuid_t current_booking;
+    TimestampTz last_error_at;
+    char last_error[kLastErrorBytes];
+};
+
+constexpr int kRateBuckets = 4096;
+
+struct RateBucketEntry {
+    bool used;
+    pg_uuid_t restaurant_id;
+    TokenBucket bucket;
+};
+
+// What the launcher knows about the extension in assignment_v3.database.
+enum class ExtensionPresence : std::uint8_t {
+    Unknown,  // not yet probed (or CREATE EXTENSION just ran): start one worker to find out
+    Missing,  // a worker found no extension: wait for CREATE EXTENSION
+    Present,
+};
+
+enum class LauncherState : std::uint8_t {
+    NotRunning,
+    WaitingForDatabase,  // assignment_v3.database does not exist
+    WaitingForExtension,  // the extension is not created there
+    Running,
+};
+
+const char* launcher_state_name(LauncherState state);
+
+struct SharedState {
+    LWLock* lock;  // launcher fields and worker slots
+    LWLock* policy_lock;  // circuit breaker and rate buckets
+    pid_t launcher_pid;
+    PGPROC* launcher_proc;
+    LauncherState launcher_state;
+    ExtensionPresence extension;
+    TimestampTz launcher_started_at;
+    WorkerSlot workers[settings::kMaxParallelLimit];
+    CircuitBreaker breaker;
+    pg_atomic_uint64 inventory_generation;
+    RateBucketEntry rate_buckets[kRateBuckets];
+};
+
+// Null when the library was not preloaded.
+SharedState* shared_state();
+
+// Hooks installed by _PG_init.
+void install_shared_memory_hooks();
+
+// Wakes the launcher (a reload, CREATE EXTENSION, a worker that found no extension).
+void wake_launcher();
+
+// Sets the latch of every worker (after commit of new or rescheduled bookings).
+void wake_workers();
+
+// Invalidates every worker's inventory and rollout caches.
+void bump_inventory_generation();
+std::uint64_t inventory_generation();
+
+}  // namespace av3::pg

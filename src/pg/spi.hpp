@@ -1,0 +1,114 @@
+// A thin layer over SPI: statements prepared once per backend and kept (SPI_keepplan), and
+// conversions between Datums and the core's types. Every function that can raise a Postgres
+// error goes through pg_call(), so callers may own C++ objects.
+#pragma once
+
+#include "core/types.hpp"
+#include "pg/error_boundary.hpp"
+#include "pg/postgres.hpp"
+
+namespace av3::pg {
+
+// Conversions that cannot fail.
+inline Uuid uuid_from_datum(Datum datum) {
+    Uuid id;
+    memcpy(id.bytes.data(), DatumGetUUIDP(datum)->data, UUID_LEN);
+    return id;
+}
+inline pg_uuid_t to_pg_uuid(const Uuid& id) {
+    pg_uuid_t out;
+    memcpy(out.data, id.bytes.data(), UUID_LEN);
+    return out;
+}
+inline Uuid from_pg_uuid(const pg_uuid_t& id) {
+    Uuid out;
+    memcpy(out.bytes.data(), id.data, UUID_LEN);
+    return out;
+}
+
+// A parameter or column value as the core sees it.
+struct Param {
+    Datum value = 0;
+    bool is_null = true;
+};
+
+// Builders for parameters, allocated in the current memory context (guarded: safe anywhere).
+Datum uuid_datum(const Uuid& id);
+Datum text_datum(std::string_view text);
+Datum uuid_array_datum(const std::vector<Uuid>& ids);
+Datum text_array_datum(const std::vector<std::string>& values, const std::vector<bool>* nulls = nullptr);
+Datum int4_array_datum(const std::vector<int>& values);
+Datum timestamptz_array_datum(const std::vector<Micros>& values, const std::vector<bool>* nulls = nullptr);
+
+// One row of the last SPI result.
+class Row {
+public:
+    Row(HeapTuple tuple, TupleDesc desc) : tuple_(tuple), desc_(desc) {}
+    bool is_null(int column) const;
+    Uuid uuid(int column) const;
+    int int4(int column) const;
+    std::int64_t int8(int column) const;
+    Micros timestamptz(int column) const;  // also for timestamp columns
+    bool boolean(int column) const;
+    std::string text(int column) const;  // empty for NULL
+    std::vector<Uuid> uuid_array(int column) const;
+
+private:
+    Datum value(int column, bool* is_null) const;
+    HeapTuple tuple_;
+    TupleDesc desc_;
+};
+
+// The rows of the last SPI statement, valid until the next one.
+class Rows {
+public:
+    Rows() = default;
+    Rows(SPITupleTable* table, std::uint64_t count) : table_(table), count_(count) {}
+    std::uint64_t size() const { return count_; }
+    bool empty() const { return count_ == 0; }
+    Row operator[](std::uint64_t i) const { return Row(table_->vals[i], table_->tupdesc); }
+
+private:
+    SPITupleTable* table_ = nullptr;
+    std::uint64_t count_ = 0;
+};
+
+// A statement prepared on first use and kept for the life of the backend.
+class Statement {
+public:
+    Statement(const char* sql, std::vector<Oid> arg_types) : sql_(sql), arg_types_(std::move(arg_types)) {}
+
+    // Runs the statement; the returned rows stay valid until the next SPI call.
+    Rows run(const std::vector<Param>& params, bool read_only = false, long row_limit = 0);
+    static constexpr int kMaxParams = 16;
+
+private:
+    void prepare();
+    Rows execute(Datum* values, char* nulls, bool read_only, long row_limit);
+
+    const char* sql_;
+    std::vector<Oid> arg_types_;
+    SPIPlanPtr plan_ = nullptr;
+};
+
+// Runs a one-off statement (not kept); for rare paths only.
+Rows run_once(const char* sql, const std::vector<Oid>& arg_types, const std::vector<Param>& params,
+              bool read_only = false);
+
+// SPI_connect/SPI_finish for the life of the object. Only for entry points that run inside a
+// transaction; SPI_finish runs on success only (on error, transaction abort cleans up).
+class SpiConnection {
+public:
+    SpiConnection();
+    ~SpiConnection();
+    void finish();
+    SpiConnection(const SpiConnection&) = delete;
+    SpiConnection& operator=(const SpiConnection&) = delete;
+
+private:
+    bool connected_ = false;
+};
+
+Micros now_micros();
+
+}  // namespace av3::pg
