@@ -92,37 +92,37 @@ void define_all() {
                                &role, "", PGC_POSTMASTER, 0, check_role, nullptr, nullptr);
 
     define_int("assignment_v3.batch_size", "Bookings a worker claims per transaction.", nullptr, &batch_size,
-               100, 1, 10000, PGC_SIGHUP);
+               100, 1, 10000, PGC_SUSET);
     define_int("assignment_v3.poll_interval", "Longest sleep of an idle worker.",
                "Workers are also woken when bookings are inserted or become due.", &poll_interval_ms, 1000, 10,
-               3600 * 1000, PGC_SIGHUP, GUC_UNIT_MS);
+               3600 * 1000, PGC_SUSET, GUC_UNIT_MS);
     define_int("assignment_v3.max_retries", "Retries after the first attempt before manual review.", nullptr,
-               &max_retries, 5, 0, 100, PGC_SIGHUP);
+               &max_retries, 5, 0, 100, PGC_SUSET);
     define_int("assignment_v3.retry_backoff_base", "Delay scale of the first retry.",
                "Retry n waits between half and all of base * 2^(n-1), capped by retry_backoff_max.",
-               &retry_backoff_base_ms, 1000, 1, 3600 * 1000, PGC_SIGHUP, GUC_UNIT_MS);
+               &retry_backoff_base_ms, 1000, 1, 3600 * 1000, PGC_SUSET, GUC_UNIT_MS);
     define_int("assignment_v3.retry_backoff_max", "Longest retry delay.", nullptr, &retry_backoff_max_ms,
-               5 * 60 * 1000, 1, 24 * 3600 * 1000, PGC_SIGHUP, GUC_UNIT_MS);
+               5 * 60 * 1000, 1, 24 * 3600 * 1000, PGC_SUSET, GUC_UNIT_MS);
     define_int("assignment_v3.circuit_breaker_threshold", "Unexpected errors that open the circuit breaker.",
-               "Counted within circuit_breaker_window.", &circuit_breaker_threshold, 5, 1, 10000, PGC_SIGHUP);
+               "Counted within circuit_breaker_window.", &circuit_breaker_threshold, 5, 1, 10000, PGC_SUSET);
     define_int("assignment_v3.circuit_breaker_window", "Window in which errors are counted.", nullptr,
-               &circuit_breaker_window_ms, 60 * 1000, 100, 24 * 3600 * 1000, PGC_SIGHUP, GUC_UNIT_MS);
+               &circuit_breaker_window_ms, 60 * 1000, 100, 24 * 3600 * 1000, PGC_SUSET, GUC_UNIT_MS);
     define_int("assignment_v3.circuit_breaker_cooldown", "Time the breaker stays open before a probe.",
-               nullptr, &circuit_breaker_cooldown_ms, 30 * 1000, 100, 24 * 3600 * 1000, PGC_SIGHUP, GUC_UNIT_MS);
+               nullptr, &circuit_breaker_cooldown_ms, 30 * 1000, 100, 24 * 3600 * 1000, PGC_SUSET, GUC_UNIT_MS);
     define_int("assignment_v3.restaurant_rate_limit", "Coordinator invocations per second per restaurant.",
-               "0 disables the rate limit.", &restaurant_rate_limit, 100, 0, 100000, PGC_SIGHUP);
+               "0 disables the rate limit.", &restaurant_rate_limit, 100, 0, 100000, PGC_SUSET);
     define_int("assignment_v3.restaurant_rate_burst", "Invocations a restaurant may use at once.", nullptr,
-               &restaurant_rate_burst, 200, 1, 1000000, PGC_SIGHUP);
+               &restaurant_rate_burst, 200, 1, 1000000, PGC_SUSET);
     define_int("assignment_v3.max_combo_tables", "Most tables combined to seat one party.", nullptr,
-               &max_combo_tables, 3, 1, kMaxComboTables, PGC_SIGHUP);
+               &max_combo_tables, 3, 1, kMaxComboTables, PGC_SUSET);
     define_int("assignment_v3.legacy_max_attempts", "Attempts of the legacy planner per invocation.", nullptr,
-               &legacy_max_attempts, 3, 1, 100, PGC_SIGHUP);
+               &legacy_max_attempts, 3, 1, 100, PGC_SUSET);
     define_int("assignment_v3.event_retention", "Age after which observability events are deleted.",
-               "0 keeps events forever.", &event_retention_min, 14 * 24 * 60, 0, INT_MAX, PGC_SIGHUP,
+               "0 keeps events forever.", &event_retention_min, 14 * 24 * 60, 0, INT_MAX, PGC_SUSET,
                GUC_UNIT_MIN);
     define_int("assignment_v3.max_event_context_bytes", "Largest event context stored.",
                "Larger contexts are truncated and flagged with \"truncated\": true.", &max_event_context_bytes,
-               8192, 256, 1024 * 1024, PGC_SIGHUP, GUC_UNIT_BYTE);
+               8192, 256, 1024 * 1024, PGC_SUSET, GUC_UNIT_BYTE);
 
     MarkGUCPrefixReserved("assignment_v3");
 }

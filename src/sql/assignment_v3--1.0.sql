@@ -1,6 +1,13 @@
 -- assignment_v3 1.0: schema, triggers and SQL surface (DESIGN §3, §7, §10).
 \echo Use "CREATE EXTENSION assignment_v3" to load this file. \quit
 
+-- The schema belongs to the extension: DROP EXTENSION removes it with everything in it.
+CREATE SCHEMA assignment_v3;
+COMMENT ON SCHEMA assignment_v3 IS 'assignment_v3: restaurant table assignment (see README.md)';
+-- Unqualified names below are created in assignment_v3 (CREATE EXTENSION restores the
+-- caller's search_path afterwards).
+SET LOCAL search_path = assignment_v3, pg_catalog;
+
 --------------------------------------------------------------------------------------------
 -- Validation helpers used by check constraints
 --------------------------------------------------------------------------------------------
@@ -145,7 +152,8 @@ CREATE TABLE bookings (
     created_at         timestamptz NOT NULL DEFAULT now(),
     updated_at         timestamptz NOT NULL DEFAULT now(),
     CONSTRAINT bookings_end_at_after_start_at CHECK (end_at > start_at),
-    CONSTRAINT bookings_duration_at_most_24_hours CHECK (end_at - start_at <= interval '24 hours'),
+    CONSTRAINT bookings_duration_at_most_24_hours
+        CHECK (NOT isfinite(start_at) OR end_at <= start_at + interval '24 hours'),
     CONSTRAINT bookings_confirmed_status_matches_state
         CHECK ((status = 'confirmed') = (assignment_state = 'confirmed')),
     CONSTRAINT bookings_cancelled_status_matches_state
