@@ -199,10 +199,18 @@ HeapTuple check_update(HeapTuple old_tuple, HeapTuple new_tuple, TupleDesc desc,
                                       before.end_at != after.end_at;
 
     if (managed_changed || (state_changed && !(cancelling && after.state_text == "cancelled"))) {
-        refuse("the assignment of " + booking + " is managed by assignment_v3",
-               "The update changes assignment_state from '" + before.state_text + "' to '" + after.state_text +
-                   "', assignment_version from " + std::to_string(before.version) + " to " +
-                   std::to_string(after.version) + ", or attempts or last_reason.");
+        std::string changes;
+        auto describe = [&](const char* column, const std::string& from, const std::string& to) {
+            if (from != to) {
+                changes += std::string(changes.empty() ? "" : ", ") + column + " from " + from + " to " + to;
+            }
+        };
+        describe("assignment_state", "'" + before.state_text + "'", "'" + after.state_text + "'");
+        describe("assignment_version", std::to_string(before.version), std::to_string(after.version));
+        describe("attempts", std::to_string(before.attempts), std::to_string(after.attempts));
+        describe("last_reason", before.last_reason_null ? "NULL" : "'" + before.last_reason + "'",
+                 after.last_reason_null ? "NULL" : "'" + after.last_reason + "'");
+        refuse("the assignment of " + booking + " is managed by assignment_v3", "The update changes " + changes + ".");
     }
     if (before.state == AssignmentState::Cancelled && (status_changed || time_or_size_changed)) {
         refuse(booking + " is cancelled", "Cancelled bookings cannot be changed or un-cancelled.",

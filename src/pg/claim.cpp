@@ -15,11 +15,11 @@ constexpr int kMaxWindow = 50000;
 Statement& select_due_restaurants() {
     static Statement statement(
         "SELECT restaurant_id, count(*)::int AS due "
-        "FROM (SELECT restaurant_id, next_attempt_at FROM assignment_v3.bookings "
+        "FROM (SELECT restaurant_id, next_attempt_at, id FROM assignment_v3.bookings "
         "      WHERE status = 'pending' AND assignment_state IN ('created', 'retry_scheduled') "
         "        AND next_attempt_at <= $1 "
-        "      ORDER BY next_attempt_at LIMIT $2) due "
-        "GROUP BY restaurant_id ORDER BY min(next_attempt_at)",
+        "      ORDER BY next_attempt_at, id LIMIT $2) due "
+        "GROUP BY restaurant_id ORDER BY min(next_attempt_at), restaurant_id",
         {TIMESTAMPTZOID, INT4OID});
     return statement;
 }
@@ -37,7 +37,7 @@ Statement& claim_bookings() {
         "  SELECT * FROM assignment_v3.bookings b "
         "  WHERE b.restaurant_id = r.restaurant_id AND b.status = 'pending' "
         "    AND b.assignment_state IN ('created', 'retry_scheduled') AND b.next_attempt_at <= $3 "
-        "  ORDER BY b.next_attempt_at LIMIT r.quota "
+        "  ORDER BY b.next_attempt_at, b.id LIMIT r.quota "
         "  FOR UPDATE SKIP LOCKED) b",
         {UUIDARRAYOID, INT4ARRAYOID, TIMESTAMPTZOID});
     return statement;

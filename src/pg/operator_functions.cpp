@@ -131,7 +131,7 @@ std::vector<Uuid> table_ids_argument(FunctionCallInfo fcinfo) {
         if (ARR_NDIM(array) > 1) {
             ereport(ERROR, (errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR), errmsg("table_ids must be a one-dimensional array")));
         }
-        deconstruct_array_builtin(array, UUIDOID, &out.values, &out.nulls, &out.count);
+        deconstruct_array(array, UUIDOID, UUID_LEN, false, TYPALIGN_CHAR, &out.values, &out.nulls, &out.count);
         return out;
     });
     std::vector<Uuid> ids;

@@ -155,7 +155,8 @@ std::vector<Uuid> Row::uuid_array(int column) const {
     };
     Elements elements = pg_call([&] {
         Elements e{nullptr, nullptr, 0};
-        deconstruct_array_builtin(DatumGetArrayTypeP(d), UUIDOID, &e.values, &e.nulls, &e.count);
+        deconstruct_array(DatumGetArrayTypeP(d), UUIDOID, UUID_LEN, false, TYPALIGN_CHAR, &e.values, &e.nulls,
+                          &e.count);
         return e;
     });
     for (int i = 0; i < elements.count; ++i) {
