@@ -11,7 +11,7 @@ WITH coordinator_events AS (
     WHERE e.source = 'assignment.coordinator' AND e.booking_id IS NOT NULL
       AND e.event_type NOT IN ('coordinator.lock_contention', 'coordinator.shadow_plan')
 )
-SELECT count(*) > 50 AS many_invocations,
+SELECT count(*) > 30 AS many_invocations,
        count(*) = count(*) FILTER (WHERE next_type IN ('coordinator.confirmed', 'coordinator.retry',
                                                        'coordinator.manual_review', 'coordinator.noop',
                                                        'coordinator.error')) AS each_followed_by_an_outcome
