@@ -1,0 +1,41 @@
+-- The SQL surface of DESIGN §10: functions, their arguments and results.
+BEGIN;
+SELECT * FROM no_plan();
+
+SELECT has_function('assignment_v3', 'process_pending', ARRAY['integer']);
+SELECT function_returns('assignment_v3', 'process_pending', ARRAY['integer'], 'setof record');
+SELECT is((SELECT pg_get_function_result('assignment_v3.process_pending(integer)'::regprocedure)),
+          'TABLE(booking_id uuid, pipeline text, outcome text, reason text)', 'process_pending() columns');
+SELECT is((SELECT pg_get_function_arguments('assignment_v3.process_pending(integer)'::regprocedure)),
+          'max_bookings integer DEFAULT 1000', 'process_pending() default');
+SELECT has_function('assignment_v3', 'assign_booking', ARRAY['uuid', 'text']);
+SELECT is((SELECT pg_get_function_result('assignment_v3.assign_booking(uuid, text)'::regprocedure)),
+          'TABLE(outcome text, reason text, table_ids uuid[], pipeline text)', 'assign_booking() columns');
+SELECT has_function('assignment_v3', 'cancel_booking', ARRAY['uuid']);
+SELECT has_function('assignment_v3', 'requeue', ARRAY['uuid']);
+SELECT has_function('assignment_v3', 'assign_manually', ARRAY['uuid', 'uuid[]']);
+SELECT has_function('assignment_v3', 'check_invariants', ARRAY[]::text[]);
+SELECT is((SELECT pg_get_function_result('assignment_v3.check_invariants()'::regprocedure)),
+          'TABLE(invariant text, booking_id uuid, detail text)', 'check_invariants() columns');
+SELECT has_function('assignment_v3', 'status', ARRAY[]::text[]);
+SELECT has_function('assignment_v3', 'restaurant_mode', ARRAY['uuid']);
+SELECT has_function('assignment_v3', 'rollout_bucket', ARRAY['uuid']);
+SELECT volatility_is('assignment_v3', 'rollout_bucket', ARRAY['uuid'], 'immutable');
+SELECT has_function('assignment_v3', 'restaurant_lock_key', ARRAY['uuid']);
+SELECT has_function('assignment_v3', 'reset_circuit_breaker', ARRAY[]::text[]);
+
+-- The columns of the workers view.
+SELECT columns_are('assignment_v3', 'workers', ARRAY[
+    'slot', 'pid', 'state', 'started_at', 'last_batch_at', 'batches', 'invocations', 'confirmed',
+    'retried', 'manual_review', 'noop', 'errors', 'legacy', 'shadow_plans', 'current_booking',
+    'last_error', 'last_error_at']);
+
+-- status() answers in one row, whatever the state.
+SELECT is((SELECT count(*)::int FROM assignment_v3.status()), 1, 'status() returns one row');
+SELECT ok((SELECT circuit_state FROM assignment_v3.status()) IN ('closed', 'open', 'half_open'), 'circuit state is known');
+
+-- A healthy empty database has no invariant violation.
+SELECT is_empty('SELECT * FROM assignment_v3.check_invariants()', 'no violations on an empty schema');
+
+SELECT * FROM finish();
+ROLLBACK;
