@@ -54,6 +54,20 @@ WHERE booking_id = t_id('booking', 420) AND event_type = 'coordinator.shadow_pla
 SELECT count(*) AS v3_assignments FROM assignment_v3.table_assignments
 WHERE restaurant_id = t_id('restaurant', 42) AND pipeline = 'v3';
 
+-- The agreement report compares each plan with what legacy did for the same booking version.
+SELECT * FROM assignment_v3.shadow_agreement();
+SELECT t_short(booking_id) AS booking, outcome, legacy_outcome,
+       cardinality(table_ids) AS v3_tables, cardinality(legacy_table_ids) AS legacy_tables
+FROM assignment_v3.shadow_plans WHERE restaurant_id = t_id('restaurant', 42) ORDER BY booking_id;
+
+-- Rollout buckets are stable and spread evenly: of 1,000 restaurants about 10% are in the
+-- first 10 buckets, and every one of them stays in at 50% (raising the percentage only adds).
+WITH r AS (SELECT assignment_v3.rollout_bucket(t_id('restaurant', g)) AS bucket FROM generate_series(1, 1000) g)
+SELECT count(*) FILTER (WHERE bucket < 10) AS at_10_pct, count(*) FILTER (WHERE bucket < 50) AS at_50_pct,
+       count(*) FILTER (WHERE bucket < 100) AS at_100_pct,
+       bool_and(bucket < 50) FILTER (WHERE bucket < 10) AS ten_within_fifty
+FROM r;
+
 -- Overrides resolve per restaurant; removing one returns it to the percentage (V3 here).
 DELETE FROM assignment_v3.restaurant_rollout WHERE restaurant_id = t_id('restaurant', 42);
 SELECT assignment_v3.restaurant_mode(t_id('restaurant', 42));

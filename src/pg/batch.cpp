@@ -90,6 +90,9 @@ void run_legacy(const std::vector<ClaimedBooking>& bookings, BatchResult& out) {
                 shadow.plan(*run, *booking);
             }
             InvocationResult result = run_legacy_planner(*booking, events);
+            if (run && booking->mode == PipelineMode::Shadow) {
+                shadow.legacy_result(result);
+            }
             if (run && result.outcome == Outcome::Confirmed) {
                 run->seat(result.tables, booking->view);
             }
@@ -161,6 +164,7 @@ InvocationResult run_single(const Uuid& booking_id, std::optional<PipelineMode> 
     }
     if (forced) {
         booking->mode = *forced;
+        booking->rollout = "forced";
     }
     BatchResult out;
     ClaimResult claim;

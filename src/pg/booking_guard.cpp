@@ -21,7 +21,7 @@ namespace {
 // The columns the guard reads or writes, by name (attribute numbers come from the relation).
 struct BookingColumns {
     int id, restaurant_id, party_size, start_at, end_at, status, assignment_state, assignment_version, attempts,
-        next_attempt_at, last_reason, updated_at;
+        next_attempt_at, last_reason, updated_at, queued_at;
 
     explicit BookingColumns(TupleDesc desc) {
         id = column(desc, "id");
@@ -36,6 +36,7 @@ struct BookingColumns {
         next_attempt_at = column(desc, "next_attempt_at");
         last_reason = column(desc, "last_reason");
         updated_at = column(desc, "updated_at");
+        queued_at = column(desc, "queued_at");
     }
 
     static int column(TupleDesc desc, const char* name) {
@@ -241,6 +242,7 @@ HeapTuple check_update(HeapTuple old_tuple, HeapTuple new_tuple, TupleDesc desc,
     if (!cancelling) {
         edit.set(c.attempts, Int32GetDatum(0));
         edit.set(c.next_attempt_at, TimestampTzGetDatum(now));
+        edit.set(c.queued_at, TimestampTzGetDatum(now));
     }
     HeapTuple result = edit.apply(new_tuple, desc);
     record_application_transition(before, to, version, cause);

@@ -27,7 +27,7 @@ Statement& select_due_restaurants() {
 // Booking columns, in the order read_booking() expects.
 #define BOOKING_COLUMNS                                                                              \
     "b.id, b.restaurant_id, b.party_size, b.start_at, b.end_at, b.assignment_state, "               \
-    "b.assignment_version, b.attempts, b.last_reason, b.zone_preference, b.created_at"
+    "b.assignment_version, b.attempts, b.last_reason, b.zone_preference, b.queued_at"
 
 Statement& claim_bookings() {
     static Statement statement(
@@ -69,7 +69,7 @@ ClaimedBooking read_booking(const Row& row) {
     b.view.attempts = row.int4(8);
     b.last_reason = row.text(9);
     b.view.zone_preference = row.text(10);
-    b.created_at = row.timestamptz(11);
+    b.queued_at = row.timestamptz(11);
     return b;
 }
 
@@ -137,6 +137,7 @@ ClaimResult claim_due_bookings(const ClaimRequest& request) {
         ClaimedBooking b = read_booking(rows[i]);
         const auto at = std::find(restaurants.begin(), restaurants.end(), b.restaurant_id);
         b.mode = modes[static_cast<std::size_t>(at - restaurants.begin())];
+        b.rollout = cache.info(b.restaurant_id).override_mode ? "override" : "percentage";
         result.bookings.push_back(std::move(b));
     }
     result.probe_used = std::any_of(result.bookings.begin(), result.bookings.end(),
@@ -152,7 +153,9 @@ std::optional<ClaimedBooking> lock_booking(const Uuid& booking_id) {
         return std::nullopt;
     }
     ClaimedBooking b = read_booking(rows[0]);
-    b.mode = RestaurantCache::instance().info(b.restaurant_id).mode();
+    const RestaurantInfo& info = RestaurantCache::instance().info(b.restaurant_id);
+    b.mode = info.mode();
+    b.rollout = info.override_mode ? "override" : "percentage";
     return b;
 }
 

@@ -57,6 +57,7 @@ BookingWrite V3Coordinator::start_write(const ClaimedBooking& booking, Micros st
     write.expected_version = booking.view.version;
     EventContext ctx;
     ctx.add("mode", "full")
+        .add("rollout", booking.rollout)
         .add("trigger", trigger_name(invocation_trigger(booking)))
         .add("attempt", booking.view.attempts + 1)
         .add("version", booking.view.version);
@@ -112,7 +113,8 @@ void V3Coordinator::decide(RestaurantRun& run, const std::vector<const ClaimedBo
                     .add("trigger", trigger_name(invocation_trigger(*booking)))
                     .add_strings("tables", table_id_strings(result.tables))
                     .add("combination", plan.fit.is_combination())
-                    .add("version", plan.final_version);
+                    .add("version", plan.final_version)
+                    .add("latency_ms", elapsed_ms(booking->queued_at, decided_at));
                 break;
             }
             case Outcome::Retry:

@@ -9,6 +9,7 @@
 
 extern "C" {
 #include "commands/dbcommands.h"
+#include "storage/backendid.h"
 }
 
 namespace av3::pg {
@@ -169,5 +170,14 @@ PGDLLEXPORT Datum av3_attach_workers(PG_FUNCTION_ARGS) {
         return BoolGetDatum(true);
     });
 }
+
+}
+
+extern "C" {
+
+// A number that no two running backends share (their PGPROC slot): the rollup rows one
+// transaction updates are never updated by another at the same time.
+PG_FUNCTION_INFO_V1(av3_rollup_writer);
+PGDLLEXPORT Datum av3_rollup_writer(PG_FUNCTION_ARGS) { PG_RETURN_INT32(MyBackendId); }
 
 }

@@ -152,7 +152,8 @@ InvocationResult run_legacy_planner(const ClaimedBooking& booking, EventBuffer& 
             summary.add("reason", result.reason);
         }
         if (seated) {
-            summary.add("table_id", seated->to_string());
+            summary.add("table_id", seated->to_string())
+                .add("latency_ms", static_cast<double>(now_micros() - booking.queued_at) / kMicrosPerMilli);
         }
     }
     summary.add("attempts", attempts)

@@ -16,7 +16,7 @@ namespace {
 Statement& requeue_booking() {
     static Statement statement(
         "UPDATE assignment_v3.bookings SET assignment_state = 'created', assignment_version = assignment_version + 1, "
-        "  attempts = 0, next_attempt_at = now(), last_reason = 'requeued', updated_at = now() "
+        "  attempts = 0, next_attempt_at = now(), queued_at = now(), last_reason = 'requeued', updated_at = now() "
         "WHERE id = $1 AND assignment_version = $2",
         {UUIDOID, INT4OID});
     return statement;

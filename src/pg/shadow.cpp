@@ -10,15 +10,20 @@ namespace {
 Statement& upsert_plans() {
     static Statement statement(
         "INSERT INTO assignment_v3.shadow_plans "
-        "  (booking_id, assignment_version, restaurant_id, outcome, reason, table_ids, computed_at) "
+        "  (booking_id, assignment_version, restaurant_id, outcome, reason, table_ids, computed_at, "
+        "   legacy_outcome, legacy_table_ids) "
         "SELECT p.booking_id, p.version, p.restaurant_id, p.outcome, p.reason, "
-        "       coalesce(string_to_array(p.tables, ',')::uuid[], '{}'), p.computed_at "
-        "FROM unnest($1::uuid[], $2::int[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::timestamptz[]) "
-        "  AS p(booking_id, version, restaurant_id, outcome, reason, tables, computed_at) "
+        "       coalesce(string_to_array(p.tables, ',')::uuid[], '{}'), p.computed_at, p.legacy_outcome, "
+        "       coalesce(string_to_array(p.legacy_tables, ',')::uuid[], '{}') "
+        "FROM unnest($1::uuid[], $2::int[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], "
+        "            $8::text[], $9::text[]) "
+        "  AS p(booking_id, version, restaurant_id, outcome, reason, tables, computed_at, legacy_outcome, legacy_tables) "
         "ON CONFLICT (booking_id, assignment_version) DO UPDATE SET "
         "  outcome = excluded.outcome, reason = excluded.reason, table_ids = excluded.table_ids, "
-        "  computed_at = excluded.computed_at",
-        {UUIDARRAYOID, INT4ARRAYOID, UUIDARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TIMESTAMPTZARRAYOID});
+        "  computed_at = excluded.computed_at, legacy_outcome = excluded.legacy_outcome, "
+        "  legacy_table_ids = excluded.legacy_table_ids",
+        {UUIDARRAYOID, INT4ARRAYOID, UUIDARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TIMESTAMPTZARRAYOID,
+         TEXTARRAYOID, TEXTARRAYOID});
     return statement;
 }
 
@@ -31,7 +36,7 @@ void ShadowRecorder::plan(const RestaurantRun& run, const ClaimedBooking& bookin
         return;
     }
     Plan p{booking.view.id, booking.restaurant_id, booking.view.version, plan.outcome, std::string(plan.reason), {},
-           now_micros()};
+           now_micros(), {}, {}};
     if (plan.fit.found()) {
         for (int i = 0; i < plan.fit.option->table_count; ++i) {
             p.tables.push_back(run.inventory().tables()[plan.fit.option->tables[i]].id);
@@ -40,14 +45,33 @@ void ShadowRecorder::plan(const RestaurantRun& run, const ClaimedBooking& bookin
     plans_.push_back(std::move(p));
 }
 
+void ShadowRecorder::legacy_result(const InvocationResult& result) {
+    for (Plan& p : plans_) {
+        if (p.booking_id == result.booking_id) {
+            p.legacy_outcome = std::string(outcome_name(result.outcome));
+            p.legacy_tables = result.tables;
+        }
+    }
+}
+
+namespace {
+std::string join_ids(const std::vector<Uuid>& ids) {
+    std::string joined;
+    for (const Uuid& id : ids) {
+        joined += (joined.empty() ? "" : ",") + id.to_string();
+    }
+    return joined;
+}
+}  // namespace
+
 void ShadowRecorder::flush(EventBuffer& events) {
     if (plans_.empty()) {
         return;
     }
     std::vector<Uuid> bookings, restaurants;
     std::vector<int> versions;
-    std::vector<std::string> outcomes, reasons, tables;
-    std::vector<bool> reason_nulls, table_nulls;
+    std::vector<std::string> outcomes, reasons, tables, legacy_outcomes, legacy_tables;
+    std::vector<bool> reason_nulls, table_nulls, legacy_nulls, legacy_table_nulls;
     std::vector<Micros> computed;
     for (const Plan& p : plans_) {
         bookings.push_back(p.booking_id);
@@ -56,15 +80,17 @@ void ShadowRecorder::flush(EventBuffer& events) {
         outcomes.emplace_back(outcome_name(p.outcome));
         reasons.push_back(p.reason);
         reason_nulls.push_back(p.reason.empty());
-        std::string joined;
         std::vector<std::string> ids;
         for (const Uuid& t : p.tables) {
             ids.push_back(t.to_string());
-            joined += (joined.empty() ? "" : ",") + ids.back();
         }
-        tables.push_back(joined);
-        table_nulls.push_back(joined.empty());
+        tables.push_back(join_ids(p.tables));
+        table_nulls.push_back(p.tables.empty());
         computed.push_back(p.computed_at);
+        legacy_outcomes.push_back(p.legacy_outcome);
+        legacy_nulls.push_back(p.legacy_outcome.empty());
+        legacy_tables.push_back(join_ids(p.legacy_tables));
+        legacy_table_nulls.push_back(p.legacy_tables.empty());
 
         EventContext ctx;
         ctx.add("outcome", outcome_name(p.outcome));
@@ -83,6 +109,8 @@ void ShadowRecorder::flush(EventBuffer& events) {
         {text_array_datum(reasons, &reason_nulls), false},
         {text_array_datum(tables, &table_nulls), false},
         {timestamptz_array_datum(computed), false},
+        {text_array_datum(legacy_outcomes, &legacy_nulls), false},
+        {text_array_datum(legacy_tables, &legacy_table_nulls), false},
     });
     plans_.clear();
 }

@@ -6,6 +6,7 @@
 
 #include "pg/claim.hpp"
 #include "pg/event_log.hpp"
+#include "pg/invocation_result.hpp"
 #include "pg/restaurant_run.hpp"
 
 namespace av3::pg {
@@ -14,6 +15,8 @@ class ShadowRecorder {
 public:
     // Computes and queues the plan for a booking the legacy planner is about to serve.
     void plan(const RestaurantRun& run, const ClaimedBooking& booking);
+    // What the legacy planner then did with it, kept beside the plan for shadow_agreement().
+    void legacy_result(const InvocationResult& result);
     // Writes the queued plans (one statement) and their events into `events`.
     void flush(EventBuffer& events);
     std::size_t size() const { return plans_.size(); }
@@ -27,6 +30,8 @@ private:
         std::string reason;
         std::vector<Uuid> tables;
         Micros computed_at;
+        std::string legacy_outcome;
+        std::vector<Uuid> legacy_tables;
     };
     std::vector<Plan> plans_;
 };

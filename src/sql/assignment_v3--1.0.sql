@@ -151,6 +151,9 @@ CREATE TABLE bookings (
     zone_preference    text,
     created_at         timestamptz NOT NULL DEFAULT now(),
     updated_at         timestamptz NOT NULL DEFAULT now(),
+    -- When the booking (this version of it) started waiting for a table: its insert, or its
+    -- last modification or requeue. Latency is measured from here to the confirmation.
+    queued_at          timestamptz NOT NULL DEFAULT now(),
     CONSTRAINT bookings_end_at_after_start_at CHECK (end_at > start_at),
     CONSTRAINT bookings_duration_at_most_24_hours
         CHECK (NOT isfinite(start_at) OR end_at <= start_at + interval '24 hours'),
@@ -246,8 +249,14 @@ CREATE TABLE shadow_plans (
     reason             text,
     table_ids          uuid[] NOT NULL DEFAULT '{}',
     computed_at        timestamptz NOT NULL DEFAULT clock_timestamp(),
+    -- What the legacy planner did with the same booking version, right after the plan.
+    legacy_outcome     text
+        CONSTRAINT shadow_plans_legacy_outcome_is_known
+            CHECK (legacy_outcome IN ('confirmed', 'retry', 'manual_review', 'noop', 'error')),
+    legacy_table_ids   uuid[] NOT NULL DEFAULT '{}',
     CONSTRAINT shadow_plans_pkey PRIMARY KEY (booking_id, assignment_version)
 );
+CREATE INDEX shadow_plans_computed_at_idx ON shadow_plans (computed_at);
 COMMENT ON TABLE shadow_plans IS
     'What V3 would have done, computed in shadow mode for the booking version the legacy '
     'planner handled; compared by shadow_agreement().';
@@ -270,21 +279,24 @@ COMMENT ON TABLE restaurant_rollout IS
 -- the operator functions, turns a change of party size or time into a reset to 'created'
 -- (releasing the tables), and a change of status to 'cancelled' into a cancellation.
 CREATE FUNCTION bookings_guard() RETURNS trigger
-    AS 'MODULE_PATHNAME', 'av3_bookings_guard' LANGUAGE C;
+    AS 'MODULE_PATHNAME', 'av3_bookings_guard' LANGUAGE C SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp;
 CREATE TRIGGER bookings_guard
     BEFORE INSERT OR UPDATE ON bookings
     FOR EACH ROW EXECUTE FUNCTION bookings_guard();
 
 -- Wakes a coordinator worker when the transaction that inserted or rescheduled bookings commits.
 CREATE FUNCTION bookings_wake_workers() RETURNS trigger
-    AS 'MODULE_PATHNAME', 'av3_bookings_wake_workers' LANGUAGE C;
+    AS 'MODULE_PATHNAME', 'av3_bookings_wake_workers' LANGUAGE C SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp;
 CREATE TRIGGER bookings_wake_workers
     AFTER INSERT OR UPDATE ON bookings
     FOR EACH STATEMENT EXECUTE FUNCTION bookings_wake_workers();
 
 -- Tells every worker, after commit, that inventories or rollout overrides changed.
 CREATE FUNCTION inventory_changed() RETURNS trigger
-    AS 'MODULE_PATHNAME', 'av3_inventory_changed' LANGUAGE C;
+    AS 'MODULE_PATHNAME', 'av3_inventory_changed' LANGUAGE C SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp;
 CREATE TRIGGER restaurants_inventory_changed
     AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON restaurants
     FOR EACH STATEMENT EXECUTE FUNCTION inventory_changed();
@@ -417,7 +429,7 @@ CREATE FUNCTION status(
     OUT queue_depth bigint, OUT due_now bigint, OUT oldest_due timestamptz, OUT manual_review bigint,
     OUT circuit_state text, OUT circuit_trips bigint)
 RETURNS record
-LANGUAGE sql STABLE
+LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT CASE
@@ -523,5 +535,474 @@ COMMENT ON FUNCTION check_invariants() IS
     'Rows describe violations: double-booked tables, confirmed bookings without enough seats, '
     'tables held by unconfirmed bookings, bookings stuck in an intermediate state, and outcome '
     'events that do not match a booking''s state. No rows: healthy.';
+
+
+--------------------------------------------------------------------------------------------
+-- Event rollups: what the statistics read
+--------------------------------------------------------------------------------------------
+-- Every insert into observability_events also counts its events per minute here (a statement
+-- trigger over the inserted rows), so that a statistics function over a day reads a few
+-- thousand rollup rows instead of hundreds of thousands of events. Windows are therefore
+-- counted in whole minutes. `writer` keeps concurrent writers (each worker) on rows of their
+-- own, so that counting never makes one transaction wait for another.
+
+CREATE TABLE event_rollup (
+    bucket         timestamptz NOT NULL,  -- start of the minute
+    source         text NOT NULL,
+    event_type     text NOT NULL,
+    reason         text,                  -- context->>'reason'
+    detail         text,                  -- transitions: 'from>to'; auto_assign.summary: its outcome
+    restaurant_id  uuid,                  -- for the per-restaurant questions only (start, manual review)
+    writer         integer NOT NULL,
+    events         bigint NOT NULL,
+    delay_ms_sum   double precision NOT NULL DEFAULT 0,
+    delay_ms_max   double precision,
+    latency_ms_max double precision,
+    CONSTRAINT event_rollup_key UNIQUE NULLS NOT DISTINCT
+        (bucket, source, event_type, reason, detail, restaurant_id, writer)
+);
+COMMENT ON TABLE event_rollup IS
+    'Per-minute counts of observability_events, maintained by a trigger; read by the statistics functions.';
+
+-- Confirmation latency (booking queued to confirmed) per minute and pipeline, as a histogram
+-- with buckets 2% wide: percentiles are reported at the upper edge of their bucket.
+CREATE TABLE latency_rollup (
+    bucket         timestamptz NOT NULL,
+    pipeline       text NOT NULL,
+    latency_bucket integer NOT NULL,      -- ceil(ln(latency in microseconds) / ln(1.02))
+    writer         integer NOT NULL,
+    confirmations  bigint NOT NULL,
+    CONSTRAINT latency_rollup_key UNIQUE (bucket, pipeline, latency_bucket, writer)
+);
+COMMENT ON TABLE latency_rollup IS
+    'Per-minute histogram of confirmation latency per pipeline (2% buckets); read by latency().';
+
+CREATE FUNCTION rollup_writer() RETURNS integer
+    AS 'MODULE_PATHNAME', 'av3_rollup_writer' LANGUAGE C STABLE PARALLEL SAFE;
+
+CREATE FUNCTION latency_bucket(latency_ms double precision) RETURNS integer
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT greatest(0, ceil(ln(greatest(latency_ms * 1000, 1)) / ln(1.02)))::int $$;
+
+CREATE FUNCTION latency_bucket_upper_ms(latency_bucket integer) RETURNS double precision
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT round((power(1.02, latency_bucket) / 1000)::numeric, 3)::double precision $$;
+
+-- SECURITY DEFINER: whoever may insert events need not have privileges on the rollups.
+CREATE FUNCTION roll_up_events() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    INSERT INTO assignment_v3.event_rollup AS r
+        (bucket, source, event_type, reason, detail, restaurant_id, writer, events, delay_ms_sum,
+         delay_ms_max, latency_ms_max)
+    SELECT date_trunc('minute', e.created_at), e.source, e.event_type, e.context->>'reason',
+           CASE e.event_type
+               WHEN 'booking.assignment_state_transition' THEN (e.context->>'from') || '>' || (e.context->>'to')
+               WHEN 'auto_assign.summary' THEN e.context->>'outcome'
+           END,
+           CASE WHEN e.event_type IN ('coordinator.start', 'coordinator.manual_review') THEN e.restaurant_id END,
+           assignment_v3.rollup_writer(), count(*),
+           coalesce(sum((e.context->>'delay_ms')::float8), 0), max((e.context->>'delay_ms')::float8),
+           max((e.context->>'latency_ms')::float8)
+    FROM new_events e
+    GROUP BY 1, 2, 3, 4, 5, 6
+    ON CONFLICT ON CONSTRAINT event_rollup_key DO UPDATE SET
+        events = r.events + excluded.events,
+        delay_ms_sum = r.delay_ms_sum + excluded.delay_ms_sum,
+        delay_ms_max = greatest(r.delay_ms_max, excluded.delay_ms_max),
+        latency_ms_max = greatest(r.latency_ms_max, excluded.latency_ms_max);
+
+    INSERT INTO assignment_v3.latency_rollup AS r (bucket, pipeline, latency_bucket, writer, confirmations)
+    SELECT date_trunc('minute', e.created_at),
+           CASE WHEN e.event_type = 'coordinator.confirmed' THEN 'v3' ELSE 'legacy' END,
+           assignment_v3.latency_bucket((e.context->>'latency_ms')::float8),
+           assignment_v3.rollup_writer(), count(*)
+    FROM new_events e
+    WHERE e.event_type IN ('coordinator.confirmed', 'auto_assign.summary') AND e.context ? 'latency_ms'
+    GROUP BY 1, 2, 3
+    ON CONFLICT ON CONSTRAINT latency_rollup_key DO UPDATE SET
+        confirmations = r.confirmations + excluded.confirmations;
+    RETURN NULL;
+END;
+$$;
+
+CREATE TRIGGER observability_events_roll_up
+    AFTER INSERT ON observability_events
+    REFERENCING NEW TABLE AS new_events
+    FOR EACH STATEMENT EXECUTE FUNCTION roll_up_events();
+
+--------------------------------------------------------------------------------------------
+-- Rollout statistics: one function per question of the old runbook
+--------------------------------------------------------------------------------------------
+-- Each takes the window first (with the runbook's default) and `as_of` last (default now()):
+-- the window covers the whole minutes from as_of - window up to as_of. Percentages are
+-- numeric(5,2); a ratio over nothing is NULL. They are SECURITY DEFINER with a pinned
+-- search_path, executable by pg_monitor (see the privileges at the end).
+
+-- The rollup rows of a window. (The small helpers here are plain SQL without a SET clause so
+-- that the planner inlines them into the statistics functions, which pin search_path.)
+CREATE FUNCTION rollup_window(window_length interval, as_of timestamptz)
+RETURNS SETOF event_rollup
+LANGUAGE sql STABLE
+AS $$
+    SELECT * FROM assignment_v3.event_rollup
+    WHERE bucket >= date_trunc('minute', as_of - window_length) AND bucket <= as_of
+$$;
+
+CREATE FUNCTION pct(part numeric, whole numeric) RETURNS numeric
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT CASE WHEN whole > 0 THEN round(100 * part / whole, 2) END $$;
+
+-- Success and failure per event type: success means no context.reason.
+CREATE FUNCTION outcome_summary(window_length interval DEFAULT '6 hours', as_of timestamptz DEFAULT now())
+RETURNS TABLE (source text, event_type text, events bigint, successes bigint, failures bigint, success_pct numeric)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT r.source, r.event_type, sum(r.events)::bigint,
+           coalesce(sum(r.events) FILTER (WHERE r.reason IS NULL), 0)::bigint,
+           coalesce(sum(r.events) FILTER (WHERE r.reason IS NOT NULL), 0)::bigint,
+           assignment_v3.pct(coalesce(sum(r.events) FILTER (WHERE r.reason IS NULL), 0), sum(r.events))
+    FROM assignment_v3.rollup_window(window_length, as_of) r
+    GROUP BY r.source, r.event_type
+    ORDER BY r.source, r.event_type
+$$;
+
+-- Why bookings are retried, how often, and how long they wait.
+CREATE FUNCTION retry_reasons(window_length interval DEFAULT '24 hours', as_of timestamptz DEFAULT now())
+RETURNS TABLE (reason text, retries bigint, share_pct numeric, avg_delay_ms numeric, max_delay_ms numeric)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT r.reason, sum(r.events)::bigint,
+           assignment_v3.pct(sum(r.events), sum(sum(r.events)) OVER ()),
+           round((sum(r.delay_ms_sum) / sum(r.events))::numeric, 1),
+           round(max(r.delay_ms_max)::numeric, 1)
+    FROM assignment_v3.rollup_window(window_length, as_of) r
+    WHERE r.event_type = 'coordinator.retry'
+    GROUP BY r.reason
+    ORDER BY 2 DESC, 1
+$$;
+
+-- Manual review rate of the V3 coordinator, per restaurant (highest first).
+CREATE FUNCTION manual_review_by_restaurant(window_length interval DEFAULT '24 hours',
+                                            as_of timestamptz DEFAULT now())
+RETURNS TABLE (restaurant_id uuid, restaurant text, invocations bigint, manual_reviews bigint,
+               manual_review_pct numeric)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT c.restaurant_id, rs.name, c.invocations, c.manual_reviews,
+           assignment_v3.pct(c.manual_reviews, c.invocations)
+    FROM (SELECT r.restaurant_id,
+                 coalesce(sum(r.events) FILTER (WHERE r.event_type = 'coordinator.start'), 0)::bigint AS invocations,
+                 coalesce(sum(r.events) FILTER (WHERE r.event_type = 'coordinator.manual_review'), 0)::bigint
+                     AS manual_reviews
+          FROM assignment_v3.rollup_window(window_length, as_of) r
+          WHERE r.event_type IN ('coordinator.start', 'coordinator.manual_review')
+          GROUP BY r.restaurant_id) c
+    LEFT JOIN assignment_v3.restaurants rs ON rs.id = c.restaurant_id
+    ORDER BY 5 DESC NULLS LAST, 3 DESC, 1
+$$;
+
+-- Share of V3 decisions that seated the party, per time bucket. Decisions are the outcomes
+-- that decide something: confirmed, retry, manual_review, error (noops are not decisions).
+CREATE FUNCTION confirmation_rate(window_length interval DEFAULT '24 hours', bucket interval DEFAULT '1 hour',
+                                  as_of timestamptz DEFAULT now())
+RETURNS TABLE (bucket_start timestamptz, decisions bigint, confirmed bigint, confirmation_pct numeric)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT date_bin(confirmation_rate.bucket, r.bucket, timestamptz '2000-01-01'), sum(r.events)::bigint,
+           coalesce(sum(r.events) FILTER (WHERE r.event_type = 'coordinator.confirmed'), 0)::bigint,
+           assignment_v3.pct(coalesce(sum(r.events) FILTER (WHERE r.event_type = 'coordinator.confirmed'), 0),
+                             sum(r.events))
+    FROM assignment_v3.rollup_window(window_length, as_of) r
+    WHERE r.event_type IN ('coordinator.confirmed', 'coordinator.retry', 'coordinator.manual_review',
+                           'coordinator.error')
+    GROUP BY 1
+    ORDER BY 1
+$$;
+
+-- State transitions per kind, against V3 invocations: a rising ratio means bookings churn.
+CREATE FUNCTION transition_volume(window_length interval DEFAULT '1 hour', as_of timestamptz DEFAULT now())
+RETURNS TABLE (from_state text, to_state text, transitions bigint, per_invocation numeric)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH w AS (SELECT * FROM assignment_v3.rollup_window(window_length, as_of)),
+    invocations AS (SELECT sum(events) AS n FROM w WHERE event_type = 'coordinator.start'),
+    t AS (SELECT split_part(detail, '>', 1) AS from_state, split_part(detail, '>', 2) AS to_state,
+                 sum(events)::bigint AS transitions
+          FROM w WHERE event_type = 'booking.assignment_state_transition'
+          GROUP BY 1, 2)
+    SELECT t.from_state, t.to_state, t.transitions,
+           CASE WHEN i.n > 0 THEN round(t.transitions / i.n, 3) END
+    FROM t, invocations i
+    UNION ALL
+    SELECT 'all', 'all', coalesce(sum(t.transitions), 0)::bigint,
+           CASE WHEN max(i.n) > 0 THEN round(coalesce(sum(t.transitions), 0) / max(i.n), 3) END
+    FROM t RIGHT JOIN invocations i ON true
+    ORDER BY 3 DESC, 1, 2
+$$;
+
+-- Who served the bookings: the V3 coordinator, the legacy planner, and shadow plans.
+CREATE FUNCTION pipeline_mix(window_length interval DEFAULT '1 hour', as_of timestamptz DEFAULT now())
+RETURNS TABLE (pipeline text, invocations bigint, confirmed bigint, manual_review bigint, share_pct numeric)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH w AS (SELECT * FROM assignment_v3.rollup_window(window_length, as_of)),
+    p AS (
+        SELECT 'v3' AS pipeline,
+               coalesce(sum(events) FILTER (WHERE event_type = 'coordinator.start'), 0)::bigint AS invocations,
+               coalesce(sum(events) FILTER (WHERE event_type = 'coordinator.confirmed'), 0)::bigint AS confirmed,
+               coalesce(sum(events) FILTER (WHERE event_type = 'coordinator.manual_review'), 0)::bigint AS manual_review
+        FROM w
+        UNION ALL
+        SELECT 'legacy',
+               coalesce(sum(events) FILTER (WHERE event_type = 'auto_assign.summary' AND detail <> 'noop'), 0)::bigint,
+               coalesce(sum(events) FILTER (WHERE event_type = 'auto_assign.summary' AND detail = 'confirmed'), 0)::bigint,
+               coalesce(sum(events) FILTER (WHERE event_type = 'auto_assign.summary' AND detail = 'manual_review'), 0)::bigint
+        FROM w)
+    SELECT p.pipeline, p.invocations, p.confirmed, p.manual_review,
+           assignment_v3.pct(p.invocations, sum(p.invocations) OVER ())
+    FROM p
+    UNION ALL
+    SELECT 'shadow (plans only)', coalesce(sum(events), 0)::bigint,
+           coalesce(sum(events) FILTER (WHERE reason IS NULL), 0)::bigint, NULL, NULL
+    FROM w WHERE event_type = 'coordinator.shadow_plan'
+$$;
+
+-- Unexpected errors of the V3 coordinator per time bucket, against its decisions.
+CREATE FUNCTION error_rate(window_length interval DEFAULT '24 hours', bucket interval DEFAULT '5 minutes',
+                           as_of timestamptz DEFAULT now())
+RETURNS TABLE (bucket_start timestamptz, decisions bigint, errors bigint, error_pct numeric)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT date_bin(error_rate.bucket, r.bucket, timestamptz '2000-01-01'), sum(r.events)::bigint,
+           coalesce(sum(r.events) FILTER (WHERE r.event_type = 'coordinator.error'), 0)::bigint,
+           assignment_v3.pct(coalesce(sum(r.events) FILTER (WHERE r.event_type = 'coordinator.error'), 0),
+                             sum(r.events))
+    FROM assignment_v3.rollup_window(window_length, as_of) r
+    WHERE r.event_type IN ('coordinator.confirmed', 'coordinator.retry', 'coordinator.manual_review',
+                           'coordinator.error')
+    GROUP BY 1
+    ORDER BY 1
+$$;
+
+-- Why bookings end in manual review, per pipeline.
+CREATE FUNCTION manual_review_reasons(window_length interval DEFAULT '24 hours', as_of timestamptz DEFAULT now())
+RETURNS TABLE (pipeline text, reason text, manual_reviews bigint, share_pct numeric)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE WHEN r.event_type = 'coordinator.manual_review' THEN 'v3' ELSE 'legacy' END, r.reason,
+           sum(r.events)::bigint,
+           assignment_v3.pct(sum(r.events), sum(sum(r.events)) OVER (
+               PARTITION BY CASE WHEN r.event_type = 'coordinator.manual_review' THEN 'v3' ELSE 'legacy' END))
+    FROM assignment_v3.rollup_window(window_length, as_of) r
+    WHERE r.event_type = 'coordinator.manual_review'
+       OR (r.event_type = 'auto_assign.summary' AND r.detail = 'manual_review')
+    GROUP BY 1, 2
+    ORDER BY 1 DESC, 3 DESC, 2
+$$;
+
+-- Latency from booking (queued) to confirmation per pipeline: percentiles at 2% resolution
+-- (the upper edge of their histogram bucket), the maximum exact.
+CREATE FUNCTION latency(window_length interval DEFAULT '24 hours', as_of timestamptz DEFAULT now())
+RETURNS TABLE (pipeline text, confirmations bigint, p50_ms double precision, p95_ms double precision,
+               p99_ms double precision, max_ms double precision)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH h AS (
+        SELECT l.pipeline, l.latency_bucket, sum(l.confirmations) AS n
+        FROM assignment_v3.latency_rollup l
+        WHERE l.bucket >= date_trunc('minute', as_of - window_length) AND l.bucket <= as_of
+        GROUP BY 1, 2),
+    c AS (
+        SELECT h.*, sum(n) OVER (PARTITION BY pipeline ORDER BY latency_bucket) AS cumulative,
+               sum(n) OVER (PARTITION BY pipeline) AS total
+        FROM h),
+    m AS (
+        SELECT CASE WHEN event_type = 'coordinator.confirmed' THEN 'v3' ELSE 'legacy' END AS pipeline,
+               max(latency_ms_max) AS max_ms
+        FROM assignment_v3.rollup_window(window_length, as_of)
+        WHERE event_type = 'coordinator.confirmed' OR (event_type = 'auto_assign.summary' AND detail = 'confirmed')
+        GROUP BY 1)
+    SELECT c.pipeline, max(c.total)::bigint,
+           assignment_v3.latency_bucket_upper_ms(min(c.latency_bucket) FILTER (WHERE c.cumulative >= 0.50 * c.total)),
+           assignment_v3.latency_bucket_upper_ms(min(c.latency_bucket) FILTER (WHERE c.cumulative >= 0.95 * c.total)),
+           assignment_v3.latency_bucket_upper_ms(min(c.latency_bucket) FILTER (WHERE c.cumulative >= 0.99 * c.total)),
+           round(max(m.max_ms)::numeric, 3)::double precision
+    FROM c LEFT JOIN m ON m.pipeline = c.pipeline
+    GROUP BY c.pipeline
+    ORDER BY 1 DESC
+$$;
+
+-- How V3's shadow plans compare with what the legacy planner did for the same booking version.
+CREATE FUNCTION shadow_agreement(window_length interval DEFAULT '24 hours', as_of timestamptz DEFAULT now())
+RETURNS TABLE (comparison text, bookings bigint, share_pct numeric)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH compared AS (
+        SELECT CASE
+                   WHEN p.outcome = 'confirmed' AND p.legacy_outcome = 'confirmed'
+                        AND p.table_ids @> p.legacy_table_ids AND p.table_ids <@ p.legacy_table_ids
+                       THEN 'same tables'
+                   WHEN p.outcome = 'confirmed' AND p.legacy_outcome = 'confirmed'
+                       THEN 'both seat, other tables'
+                   WHEN p.outcome = 'confirmed' AND p.legacy_outcome = 'manual_review'
+                       THEN 'v3 would seat, legacy sent to manual review'
+                   WHEN p.outcome <> 'confirmed' AND p.legacy_outcome = 'confirmed'
+                       THEN 'legacy seated, v3 would not'
+                   WHEN p.outcome <> 'confirmed' AND p.legacy_outcome = 'manual_review'
+                       THEN 'neither seats'
+                   ELSE 'legacy undecided (retry, error or not recorded)'
+               END AS comparison
+        FROM assignment_v3.shadow_plans p
+        WHERE p.computed_at >= as_of - window_length AND p.computed_at <= as_of)
+    SELECT comparison, count(*), assignment_v3.pct(count(*), sum(count(*)) OVER ())
+    FROM compared
+    GROUP BY comparison
+    ORDER BY 2 DESC, 1
+$$;
+
+--------------------------------------------------------------------------------------------
+-- The rollout gate: the runbook's exit criteria, evaluated
+--------------------------------------------------------------------------------------------
+-- One row per check with what was observed, the threshold and whether it passed, and what a
+-- failure means: 'hold' (wait, look, do not widen the rollout) or 'rollback'.
+--   sample_size        V3 decisions in the window >= min_samples, else hold (an idle window
+--                      proves nothing)
+--   success_rate       % of V3 decisions without a reason (confirmed) >= min_success_pct;
+--                      hold, rollback when 5 points or more below
+--   manual_review_rate % of V3 invocations ending in manual review < max_manual_review_pct;
+--                      hold, rollback at three times the threshold
+--   confirmation_rate  % of V3 final decisions (confirmed or manual review) that confirmed
+--                      >= min_confirmation_pct; hold, rollback when 5 points or more below
+--   sustained_errors   longest run of consecutive 5-minute buckets whose error share exceeds
+--                      max_error_pct; a single spike (1) passes, 2 or more: rollback
+--   circuit_trips      coordinator.circuit_open events <= max_circuit_trips, else rollback
+CREATE FUNCTION rollout_gate(window_length interval DEFAULT '48 hours',
+                             min_success_pct numeric DEFAULT 97,
+                             max_manual_review_pct numeric DEFAULT 1,
+                             min_confirmation_pct numeric DEFAULT 95,
+                             max_error_pct numeric DEFAULT 1,
+                             max_circuit_trips integer DEFAULT 0,
+                             min_samples integer DEFAULT 200,
+                             as_of timestamptz DEFAULT now())
+RETURNS TABLE (check_name text, observed numeric, threshold numeric, passed boolean, on_failure text)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH w AS (SELECT * FROM assignment_v3.rollup_window(window_length, as_of)),
+    totals AS (
+        SELECT coalesce(sum(events) FILTER (WHERE event_type IN ('coordinator.confirmed', 'coordinator.retry',
+                   'coordinator.manual_review', 'coordinator.error')), 0) AS decisions,
+               coalesce(sum(events) FILTER (WHERE event_type = 'coordinator.confirmed'), 0) AS confirmed,
+               coalesce(sum(events) FILTER (WHERE event_type = 'coordinator.manual_review'), 0) AS manual_reviews,
+               coalesce(sum(events) FILTER (WHERE event_type = 'coordinator.start'), 0) AS invocations,
+               coalesce(sum(events) FILTER (WHERE event_type = 'coordinator.circuit_open'), 0) AS trips
+        FROM w),
+    buckets AS (
+        SELECT date_bin('5 minutes', bucket, timestamptz '2000-01-01') AS b,
+               coalesce(assignment_v3.pct(sum(events) FILTER (WHERE event_type = 'coordinator.error'), sum(events)), 0)
+                   > max_error_pct AS bad
+        FROM w WHERE event_type IN ('coordinator.confirmed', 'coordinator.retry', 'coordinator.manual_review',
+                                    'coordinator.error')
+        GROUP BY 1),
+    runs AS (  -- consecutive bad buckets: gaps-and-islands over the 5-minute grid
+        SELECT count(*) AS run_length
+        FROM (SELECT b, b - (row_number() OVER (ORDER BY b)) * interval '5 minutes' AS island
+              FROM buckets WHERE bad) s
+        GROUP BY island),
+    checks AS (
+        SELECT 1 AS n, 'sample_size' AS check_name, t.decisions AS observed, min_samples::numeric AS threshold,
+               t.decisions >= min_samples AS passed, 'hold' AS on_failure
+        FROM totals t
+        UNION ALL
+        SELECT 2, 'success_rate', assignment_v3.pct(t.confirmed, t.decisions), min_success_pct,
+               coalesce(assignment_v3.pct(t.confirmed, t.decisions) >= min_success_pct, false),
+               CASE WHEN coalesce(assignment_v3.pct(t.confirmed, t.decisions), 100) < min_success_pct - 5
+                    THEN 'rollback' ELSE 'hold' END
+        FROM totals t
+        UNION ALL
+        SELECT 3, 'manual_review_rate', assignment_v3.pct(t.manual_reviews, t.invocations), max_manual_review_pct,
+               coalesce(assignment_v3.pct(t.manual_reviews, t.invocations) < max_manual_review_pct, false),
+               CASE WHEN coalesce(assignment_v3.pct(t.manual_reviews, t.invocations), 0) >= 3 * max_manual_review_pct
+                    THEN 'rollback' ELSE 'hold' END
+        FROM totals t
+        UNION ALL
+        SELECT 4, 'confirmation_rate', assignment_v3.pct(t.confirmed, t.confirmed + t.manual_reviews),
+               min_confirmation_pct,
+               coalesce(assignment_v3.pct(t.confirmed, t.confirmed + t.manual_reviews) >= min_confirmation_pct, false),
+               CASE WHEN coalesce(assignment_v3.pct(t.confirmed, t.confirmed + t.manual_reviews), 100)
+                         < min_confirmation_pct - 5
+                    THEN 'rollback' ELSE 'hold' END
+        FROM totals t
+        UNION ALL
+        SELECT 5, 'sustained_errors', coalesce((SELECT max(run_length) FROM runs), 0), 1,
+               coalesce((SELECT max(run_length) FROM runs), 0) <= 1, 'rollback'
+        UNION ALL
+        SELECT 6, 'circuit_trips', t.trips, max_circuit_trips, t.trips <= max_circuit_trips, 'rollback'
+        FROM totals t)
+    SELECT check_name, observed, threshold, passed, on_failure FROM checks ORDER BY n
+$$;
+COMMENT ON FUNCTION rollout_gate(interval, numeric, numeric, numeric, numeric, integer, integer, timestamptz) IS
+    'The runbook''s exit criteria over a window: one row per check (observed, threshold, passed, on_failure).';
+
+-- proceed (every check passed), hold (a check failed that asks to wait), rollback.
+CREATE FUNCTION rollout_verdict(window_length interval DEFAULT '48 hours',
+                                min_success_pct numeric DEFAULT 97,
+                                max_manual_review_pct numeric DEFAULT 1,
+                                min_confirmation_pct numeric DEFAULT 95,
+                                max_error_pct numeric DEFAULT 1,
+                                max_circuit_trips integer DEFAULT 0,
+                                min_samples integer DEFAULT 200,
+                                as_of timestamptz DEFAULT now())
+RETURNS text
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE
+               WHEN bool_or(NOT g.passed AND g.on_failure = 'rollback') THEN 'rollback'
+               WHEN bool_or(NOT g.passed) THEN 'hold'
+               ELSE 'proceed'
+           END
+    FROM assignment_v3.rollout_gate(window_length, min_success_pct, max_manual_review_pct, min_confirmation_pct,
+                                    max_error_pct, max_circuit_trips, min_samples, as_of) g
+$$;
+
+--------------------------------------------------------------------------------------------
+-- Privileges
+--------------------------------------------------------------------------------------------
+-- Nothing is executable by PUBLIC but the helper a check constraint calls; superusers and the
+-- roles a DBA grants operate the pipeline. Members of pg_monitor read the statistics, the
+-- status and the workers (the statistics functions are SECURITY DEFINER, with search_path
+-- pinned, so they need no privilege on the tables). Trigger functions run whatever the
+-- caller's privileges: they are SECURITY DEFINER too, with search_path pinned, so an
+-- application role needs privileges on bookings only.
+REVOKE ALL ON ALL TABLES IN SCHEMA assignment_v3 FROM PUBLIC;
+REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA assignment_v3 FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION is_known_timezone(text) TO PUBLIC;
+
+GRANT USAGE ON SCHEMA assignment_v3 TO pg_monitor;
+GRANT SELECT ON workers TO pg_monitor;
+GRANT EXECUTE ON FUNCTION
+    outcome_summary(interval, timestamptz), retry_reasons(interval, timestamptz),
+    manual_review_by_restaurant(interval, timestamptz), confirmation_rate(interval, interval, timestamptz),
+    transition_volume(interval, timestamptz), pipeline_mix(interval, timestamptz),
+    error_rate(interval, interval, timestamptz), manual_review_reasons(interval, timestamptz),
+    latency(interval, timestamptz), shadow_agreement(interval, timestamptz),
+    rollout_gate(interval, numeric, numeric, numeric, numeric, integer, integer, timestamptz),
+    rollout_verdict(interval, numeric, numeric, numeric, numeric, integer, integer, timestamptz),
+    status(), worker_slots(), circuit_breaker(), launcher(), restaurant_mode(uuid), rollout_bucket(uuid)
+TO pg_monitor;
 
 SELECT attach_workers();
