@@ -6,7 +6,7 @@ SELECT * FROM no_plan();
 SELECT has_schema('assignment_v3');
 SELECT tables_are('assignment_v3', ARRAY[
     'restaurants', 'restaurant_tables', 'table_adjacency', 'bookings', 'table_assignments',
-    'observability_events', 'shadow_plans', 'restaurant_rollout']);
+    'observability_events', 'shadow_plans', 'restaurant_rollout', 'event_rollup', 'latency_rollup']);
 SELECT has_view('assignment_v3', 'workers', 'view workers');
 
 -- restaurants
@@ -50,7 +50,7 @@ SELECT has_trigger('assignment_v3', 'table_adjacency', 'table_adjacency_check', 
 SELECT columns_are('assignment_v3', 'bookings', ARRAY[
     'id', 'restaurant_id', 'party_size', 'start_at', 'end_at', 'status', 'assignment_state',
     'assignment_version', 'attempts', 'next_attempt_at', 'last_reason', 'zone_preference',
-    'created_at', 'updated_at']);
+    'created_at', 'updated_at', 'queued_at']);
 SELECT col_is_pk('assignment_v3', 'bookings', 'id', 'bookings.id is the key');
 SELECT col_default_is('assignment_v3', 'bookings', 'id', 'gen_random_uuid()', 'bookings.id default');
 SELECT fk_ok('assignment_v3', 'bookings', 'restaurant_id', 'assignment_v3', 'restaurants', 'id');
@@ -99,11 +99,17 @@ SELECT has_index('assignment_v3', 'observability_events', 'observability_events_
 
 -- shadow_plans, restaurant_rollout
 SELECT columns_are('assignment_v3', 'shadow_plans', ARRAY[
-    'booking_id', 'assignment_version', 'restaurant_id', 'outcome', 'reason', 'table_ids', 'computed_at']);
+    'booking_id', 'assignment_version', 'restaurant_id', 'outcome', 'reason', 'table_ids', 'computed_at',
+    'legacy_outcome', 'legacy_table_ids']);
 SELECT col_type_is('assignment_v3', 'shadow_plans', 'table_ids', 'uuid[]', 'table_ids is uuid[]');
 SELECT col_is_pk('assignment_v3', 'shadow_plans', ARRAY['booking_id', 'assignment_version'], 'plan per booking version');
 SELECT columns_are('assignment_v3', 'restaurant_rollout', ARRAY['restaurant_id', 'mode', 'updated_at']);
 SELECT col_is_pk('assignment_v3', 'restaurant_rollout', 'restaurant_id', 'one override per restaurant');
+
+-- The rollups behind the statistics: one row per minute and key, maintained by a trigger.
+SELECT has_trigger('assignment_v3', 'observability_events', 'observability_events_roll_up', 'events are rolled up');
+SELECT col_is_unique('assignment_v3', 'event_rollup',
+    ARRAY['bucket', 'source', 'event_type', 'reason', 'detail', 'restaurant_id', 'writer'], 'rollup key');
 
 -- Every check constraint of the contract is there (by name: the names are the error messages).
 SELECT bag_has(
