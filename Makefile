@@ -23,8 +23,11 @@ TAP_TESTS = 1
 PROVE_TESTS = $(sort $(wildcard test/tap/*.pl))
 
 PG_CPPFLAGS = -I$(srcdir)/src
+# -MMD -MP: every object also depends on the headers it includes (see the -include below), so
+# a changed struct rebuilds every file that uses it.
 PG_CXXFLAGS = -std=c++17 -Wno-register -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
-              -Wno-cast-function-type -Werror
+              -Wno-cast-function-type -Werror -MMD -MP
+EXTRA_CLEAN = $(OBJS:.o=.d)
 SHLIB_LINK = -lstdc++
 
 # No LLVM bitcode for JIT inlining: the extension's functions are not worth inlining into
@@ -38,4 +41,6 @@ include $(PGXS)
 # src/core never sees Postgres headers: it is compiled without the server include path, so
 # an `#include "postgres.h"` there is a compile error (see also CMakeLists.txt).
 src/core/%.o: src/core/%.cpp
-	$(CXX) -std=c++17 -O2 -g -fPIC -Wall -Wextra -Wpedantic -Werror -I$(srcdir)/src -c -o $@ $<
+	$(CXX) -std=c++17 -O2 -g -fPIC -Wall -Wextra -Wpedantic -Werror -MMD -MP -I$(srcdir)/src -c -o $@ $<
+
+-include $(OBJS:.o=.d)

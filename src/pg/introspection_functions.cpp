@@ -37,6 +37,7 @@ Datum worker_slots(FunctionCallInfo fcinfo) {
             s.pid != 0 ? int4_param(s.pid) : null_param(),
             text_param(worker_state_name(s.state)),
             timestamptz_param(s.started_at),
+            timestamptz_param(s.config_loaded_at),
             timestamptz_param(s.last_batch_at),
             int8_param(static_cast<std::int64_t>(c.batches)),
             int8_param(static_cast<std::int64_t>(c.invocations)),

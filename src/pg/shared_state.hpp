@@ -46,6 +46,7 @@ struct WorkerSlot {
     std::uint32_t generation;  // bumped each time the slot is reused
     bool stop_requested;  // the launcher wants fewer workers: exit at the next loop
     TimestampTz started_at;
+    TimestampTz config_loaded_at;  // when it last read the configuration (start or reload)
     TimestampTz last_batch_at;
     WorkerCounters counters;
     bool has_current_booking;

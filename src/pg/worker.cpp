@@ -265,6 +265,7 @@ void av3_worker_main(Datum main_arg) {
     slot.pid = MyProcPid;
     slot.proc = MyProc;
     slot.started_at = GetCurrentTimestamp();
+    slot.config_loaded_at = slot.started_at;
     slot.state = WorkerState::Idle;
     LWLockRelease(state->lock);
     before_shmem_exit(detach_slot, 0);
@@ -288,6 +289,9 @@ void av3_worker_main(Datum main_arg) {
         if (ConfigReloadPending) {
             ConfigReloadPending = false;
             ProcessConfigFile(PGC_SIGHUP);
+            LWLockAcquire(shared_state()->lock, LW_EXCLUSIVE);
+            my_slot().config_loaded_at = GetCurrentTimestamp();
+            LWLockRelease(shared_state()->lock);
         }
         if (!still_wanted()) {
             break;

@@ -398,7 +398,7 @@ COMMENT ON FUNCTION restaurant_lock_key(uuid) IS
 
 CREATE FUNCTION worker_slots(
     OUT slot integer, OUT pid integer, OUT state text, OUT started_at timestamptz,
-    OUT last_batch_at timestamptz, OUT batches bigint, OUT invocations bigint, OUT confirmed bigint,
+    OUT config_loaded_at timestamptz, OUT last_batch_at timestamptz, OUT batches bigint, OUT invocations bigint, OUT confirmed bigint,
     OUT retried bigint, OUT manual_review bigint, OUT noop bigint, OUT errors bigint,
     OUT legacy bigint, OUT shadow_plans bigint, OUT current_booking uuid, OUT last_error text,
     OUT last_error_at timestamptz)

@@ -26,7 +26,7 @@ SELECT has_function('assignment_v3', 'reset_circuit_breaker', ARRAY[]::text[]);
 
 -- The columns of the workers view.
 SELECT columns_are('assignment_v3', 'workers', ARRAY[
-    'slot', 'pid', 'state', 'started_at', 'last_batch_at', 'batches', 'invocations', 'confirmed',
+    'slot', 'pid', 'state', 'started_at', 'config_loaded_at', 'last_batch_at', 'batches', 'invocations', 'confirmed',
     'retried', 'manual_review', 'noop', 'errors', 'legacy', 'shadow_plans', 'current_booking',
     'last_error', 'last_error_at']);
 
