@@ -72,5 +72,5 @@ RETURNS TABLE (event_type text, context jsonb) LANGUAGE sql AS $$
     SELECT e.event_type,
            e.context - 'duration_ms' - 'delay_ms' - 'latency_ms' - 'tables' - 'table_id' - 'message'
     FROM assignment_v3.observability_events e
-    WHERE e.booking_id = t_id('booking', n) ORDER BY e.id
+    WHERE e.booking_id = t_id('booking', n) ORDER BY e.created_at, e.id
 $$;

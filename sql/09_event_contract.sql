@@ -6,7 +6,7 @@ SET search_path = public;
 -- Each coordinator.start is followed by exactly one outcome event for the same booking.
 WITH coordinator_events AS (
     SELECT e.booking_id, e.event_type,
-           lead(e.event_type) OVER (PARTITION BY e.booking_id ORDER BY e.id) AS next_type
+           lead(e.event_type) OVER (PARTITION BY e.booking_id ORDER BY e.created_at, e.id) AS next_type
     FROM assignment_v3.observability_events e
     WHERE e.source = 'assignment.coordinator' AND e.booking_id IS NOT NULL
       AND e.event_type NOT IN ('coordinator.lock_contention', 'coordinator.shadow_plan')
@@ -17,7 +17,7 @@ SELECT count(*) > 30 AS many_invocations,
                                                        'coordinator.error')) AS each_followed_by_an_outcome
 FROM coordinator_events WHERE event_type = 'coordinator.start';
 SELECT count(*) AS outcomes_without_a_start
-FROM (SELECT e.event_type, lag(e.event_type) OVER (PARTITION BY e.booking_id ORDER BY e.id) AS previous
+FROM (SELECT e.event_type, lag(e.event_type) OVER (PARTITION BY e.booking_id ORDER BY e.created_at, e.id) AS previous
       FROM assignment_v3.observability_events e
       WHERE e.source = 'assignment.coordinator' AND e.booking_id IS NOT NULL
         AND e.event_type NOT IN ('coordinator.lock_contention', 'coordinator.shadow_plan')) s

@@ -16,8 +16,6 @@ namespace {
 struct RestaurantGroup {
     Uuid restaurant_id;
     std::vector<const ClaimedBooking*> bookings;
-    Micros lower = 0;
-    Micros upper = 0;
 };
 
 std::vector<RestaurantGroup> group_by_restaurant(const std::vector<ClaimedBooking>& bookings, bool v3) {
@@ -29,25 +27,27 @@ std::vector<RestaurantGroup> group_by_restaurant(const std::vector<ClaimedBookin
         auto it = std::find_if(groups.begin(), groups.end(),
                                [&](const RestaurantGroup& g) { return g.restaurant_id == b.restaurant_id; });
         if (it == groups.end()) {
-            groups.push_back(RestaurantGroup{b.restaurant_id, {}, b.view.start_at, b.view.end_at});
+            groups.push_back(RestaurantGroup{b.restaurant_id, {}});
             it = groups.end() - 1;
         }
         it->bookings.push_back(&b);
-        it->lower = std::min(it->lower, b.view.start_at);
-        it->upper = std::max(it->upper, b.view.end_at);
     }
     return groups;
 }
 
 std::unique_ptr<RestaurantRun> load_run(const RestaurantGroup& group, std::optional<SubtransactionError>* failure) {
     std::unique_ptr<RestaurantRun> run;
-    *failure = in_subtransaction([&] {
-        run = RestaurantRun::load(RestaurantCache::instance().info(group.restaurant_id), group.lower, group.upper);
-    });
+    std::vector<BookingView> views;
+    views.reserve(group.bookings.size());
+    for (const ClaimedBooking* b : group.bookings) {
+        views.push_back(b->view);
+    }
+    *failure = in_subtransaction(
+        [&] { run = RestaurantRun::load(RestaurantCache::instance().info(group.restaurant_id), views); });
     return run;
 }
 
-void run_v3(const std::vector<ClaimedBooking>& bookings, bool probe, BatchResult& out) {
+void run_v3(const std::vector<ClaimedBooking>& bookings, bool probe, WriteMode mode, BatchResult& out) {
     std::vector<RestaurantGroup> groups = group_by_restaurant(bookings, true);
     if (groups.empty()) {
         return;
@@ -62,7 +62,7 @@ void run_v3(const std::vector<ClaimedBooking>& bookings, bool probe, BatchResult
             coordinator.decide(*run, group.bookings);
         }
     }
-    std::vector<InvocationResult> results = coordinator.persist();
+    std::vector<InvocationResult> results = coordinator.persist(mode);
     out.results.insert(out.results.end(), std::make_move_iterator(results.begin()),
                        std::make_move_iterator(results.end()));
     const Micros now = now_micros();
@@ -104,11 +104,34 @@ void run_legacy(const std::vector<ClaimedBooking>& bookings, BatchResult& out) {
     events.flush();
 }
 
-void process(const ClaimResult& claim, bool probe, BatchResult& out) {
+void process(const ClaimResult& claim, bool probe, WriteMode mode, BatchResult& out) {
     out.claimed = static_cast<int>(claim.bookings.size());
     out.due_elsewhere = claim.due_elsewhere;
-    run_v3(claim.bookings, probe, out);
+    run_v3(claim.bookings, probe, mode, out);
     run_legacy(claim.bookings, out);
+}
+
+// Claims and processes with bulk writes in one subtransaction; if anything in it fails, the
+// subtransaction (claim included) rolls back whole and the batch is claimed and processed
+// again, each booking written in a subtransaction of its own, so that the booking at fault
+// gets an error outcome and the others are served.
+//
+// Why not a subtransaction per booking always: a row locked FOR UPDATE by one (sub)transaction
+// and updated by a nested one needs a MultiXact, which made every claim of a busy queue pay for
+// the lookups. Locking and updating in the same subtransaction needs none.
+BatchResult claim_and_process(const std::function<ClaimResult()>& claim, const std::function<bool(const ClaimResult&)>& probe) {
+    BatchResult out;
+    std::optional<SubtransactionError> failure = in_subtransaction([&] {
+        const ClaimResult claimed = claim();
+        process(claimed, probe(claimed), WriteMode::Bulk, out);
+    });
+    if (failure) {
+        report(DEBUG1, "assignment_v3: a batch write failed; processing booking by booking", failure->message);
+        out = BatchResult{};
+        const ClaimResult claimed = claim();
+        process(claimed, probe(claimed), WriteMode::EachBooking, out);
+    }
+    return out;
 }
 
 }  // namespace
@@ -140,19 +163,21 @@ CircuitChange record_batch_failure(Micros now) {
 }
 
 BatchResult run_batch(int limit) {
-    BatchResult out;
     const Micros now = now_micros();
-    const bool v3_on = settings::enabled;
-    const Admission admission = v3_on ? admit_v3(now) : Admission::Allow;
+    const Admission admission = settings::enabled ? admit_v3(now) : Admission::Allow;
     ClaimRequest request;
     request.limit = limit;
     request.v3_admission = admission;
     request.now = now;
-    ClaimResult claim = claim_due_bookings(request);
-    if (admission == Admission::Probe && !claim.probe_used) {
+    // Restaurants and their advisory locks belong to the top-level transaction: they stay
+    // held if the bulk attempt rolls back and the batch is processed again.
+    const ClaimPlan plan = plan_claim(request);
+    BatchResult out = claim_and_process([&] { return claim_bookings(plan); },
+                                        [](const ClaimResult& c) { return c.probe_used; });
+    out.due_elsewhere = plan.due_elsewhere;
+    if (admission == Admission::Probe && out.results.empty()) {
         release_unused_probe(now);
     }
-    process(claim, admission == Admission::Probe && claim.probe_used, out);
     return out;
 }
 
@@ -166,13 +191,10 @@ InvocationResult run_single(const Uuid& booking_id, std::optional<PipelineMode> 
         booking->mode = *forced;
         booking->rollout = "forced";
     }
-    BatchResult out;
-    ClaimResult claim;
     bool probe = false;
     if (booking->mode == PipelineMode::V3) {
         const Micros now = now_micros();
         const Admission admission = admit_v3(now);
-        V3Coordinator coordinator(false);
         std::string_view refusal;
         if (admission == Admission::Deny) {
             refusal = reason::kCircuitOpen;
@@ -183,17 +205,19 @@ InvocationResult run_single(const Uuid& booking_id, std::optional<PipelineMode> 
             if (admission == Admission::Probe) {
                 release_unused_probe(now);
             }
+            V3Coordinator coordinator(false);
             coordinator.noop(*booking, refusal);
-            return coordinator.persist().front();
+            return coordinator.persist(WriteMode::EachBooking).front();
         }
         probe = admission == Admission::Probe;
     } else if (booking->mode == PipelineMode::Off) {
         V3Coordinator coordinator(false);
         coordinator.noop(*booking, reason::kNotInRollout);
-        return coordinator.persist().front();
+        return coordinator.persist(WriteMode::EachBooking).front();
     }
+    ClaimResult claim;
     claim.bookings.push_back(std::move(*booking));
-    process(claim, probe, out);
+    BatchResult out = claim_and_process([&] { return claim; }, [probe](const ClaimResult&) { return probe; });
     return out.results.front();
 }
 

@@ -114,7 +114,7 @@ void BookingWriter::write_all(const std::vector<BookingWrite*>& writes) {
             {timestamptz_array_datum(a_created), false},
         });
     }
-    // Events are copied, not moved: if this subtransaction rolls back, the writes are retried.
+    // Events are copied, not moved: if this (sub)transaction rolls back, the writes are retried.
     for (BookingWrite* w : writes) {
         EventBuffer copy = w->events;
         events.append(std::move(copy));
@@ -122,23 +122,22 @@ void BookingWriter::write_all(const std::vector<BookingWrite*>& writes) {
     events.flush();
 }
 
-std::vector<std::optional<SubtransactionError>> BookingWriter::flush() {
-    std::vector<std::optional<SubtransactionError>> outcome(writes_.size());
-    if (writes_.empty()) {
-        return outcome;
-    }
+void BookingWriter::flush_bulk() {
     std::vector<BookingWrite*> all;
     all.reserve(writes_.size());
     for (BookingWrite& w : writes_) {
         all.push_back(&w);
     }
-    std::optional<SubtransactionError> bulk = in_subtransaction([&] { write_all(all); });
-    if (bulk && all.size() == 1) {
-        outcome[0] = bulk;
-    } else if (bulk) {
-        for (std::size_t i = 0; i < writes_.size(); ++i) {
-            outcome[i] = in_subtransaction([&] { write_all({&writes_[i]}); });
-        }
+    if (!all.empty()) {
+        write_all(all);
+    }
+    writes_.clear();
+}
+
+std::vector<std::optional<SubtransactionError>> BookingWriter::flush_each() {
+    std::vector<std::optional<SubtransactionError>> outcome(writes_.size());
+    for (std::size_t i = 0; i < writes_.size(); ++i) {
+        outcome[i] = in_subtransaction([&] { write_all({&writes_[i]}); });
     }
     writes_.clear();
     return outcome;

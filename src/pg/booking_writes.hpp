@@ -1,8 +1,9 @@
-// Persists what invocations decided: booking state, table assignments and events. A batch's
-// writes go out as one UPDATE, one INSERT of assignments and one INSERT of events, inside a
-// subtransaction; if that fails (a concurrent manual assignment, a user trigger raising, ...)
-// they are retried booking by booking, each in its own subtransaction, so one bad booking
-// cannot take the others down.
+// Persists what invocations decided: booking state, table assignments and events.
+//
+// In bulk, a batch's writes go out as one UPDATE, one INSERT of assignments and one INSERT of
+// events, in the caller's (sub)transaction: an error propagates and the caller redoes the batch
+// booking by booking (see batch.cpp). Booking by booking, each write has its own
+// subtransaction, so one bad booking cannot take the others down.
 #pragma once
 
 #include "core/schedule.hpp"
@@ -36,6 +37,11 @@ struct BookingWrite {
     EventBuffer events;
 };
 
+enum class WriteMode {
+    Bulk,  // three statements for the whole batch; an error propagates
+    EachBooking,  // a subtransaction per booking; an error becomes that booking's outcome
+};
+
 // A write whose row no longer had the version the invocation read.
 constexpr int kVersionConflictSqlstate = ERRCODE_T_R_SERIALIZATION_FAILURE;
 
@@ -46,9 +52,11 @@ public:
     void add(BookingWrite write) { writes_.push_back(std::move(write)); }
     bool empty() const { return writes_.empty(); }
 
-    // Writes everything (bulk, then booking by booking on failure) and clears the queue.
-    // Returns, per queued write in order, the error that kept it from landing (none: landed).
-    std::vector<std::optional<SubtransactionError>> flush();
+    // Writes everything with three statements and clears the queue; errors propagate.
+    void flush_bulk();
+    // Writes each booking in its own subtransaction and clears the queue. Returns, per queued
+    // write in order, the error that kept it from landing (none: landed).
+    std::vector<std::optional<SubtransactionError>> flush_each();
 
 private:
     void write_all(const std::vector<BookingWrite*>& writes);

@@ -8,17 +8,19 @@ namespace av3::pg {
 namespace {
 
 // Due bookings are looked at in a window this many times the batch size, so that restaurants
-// served by other workers can be skipped without a second query.
-constexpr int kWindowFactor = 8;
+// served by other workers can be skipped without a second query. Ties in next_attempt_at
+// (bookings inserted by one transaction) keep the index's order, which is insertion order:
+// adding a tie-breaker column would make every claim sort all the tied rows.
+constexpr int kWindowFactor = 4;
 constexpr int kMaxWindow = 50000;
 
 Statement& select_due_restaurants() {
     static Statement statement(
         "SELECT restaurant_id, count(*)::int AS due "
-        "FROM (SELECT restaurant_id, next_attempt_at, id FROM assignment_v3.bookings "
+        "FROM (SELECT restaurant_id, next_attempt_at FROM assignment_v3.bookings "
         "      WHERE status = 'pending' AND assignment_state IN ('created', 'retry_scheduled') "
-        "        AND next_attempt_at <= $1 "
-        "      ORDER BY next_attempt_at, id LIMIT $2) due "
+        "        AND next_attempt_at <= $1 AND assignment_version >= 0 "  // bookings_due_idx
+        "      ORDER BY next_attempt_at LIMIT $2) due "
         "GROUP BY restaurant_id ORDER BY min(next_attempt_at), restaurant_id",
         {TIMESTAMPTZOID, INT4OID});
     return statement;
@@ -29,7 +31,10 @@ Statement& select_due_restaurants() {
     "b.id, b.restaurant_id, b.party_size, b.start_at, b.end_at, b.assignment_state, "               \
     "b.assignment_version, b.attempts, b.last_reason, b.zone_preference, b.queued_at"
 
-Statement& claim_bookings() {
+// Per restaurant through bookings_runnable_idx. (A plan made while the table looked empty, by a
+// worker started before a bulk load, may prefer the due index and filter; ANALYZE, or the next
+// autovacuum, invalidates it.)
+Statement& claim_bookings_statement() {
     static Statement statement(
         "SELECT " BOOKING_COLUMNS
         " FROM unnest($1::uuid[], $2::int[]) AS r(restaurant_id, quota) "
@@ -37,7 +42,7 @@ Statement& claim_bookings() {
         "  SELECT * FROM assignment_v3.bookings b "
         "  WHERE b.restaurant_id = r.restaurant_id AND b.status = 'pending' "
         "    AND b.assignment_state IN ('created', 'retry_scheduled') AND b.next_attempt_at <= $3 "
-        "  ORDER BY b.next_attempt_at, b.id LIMIT r.quota "
+        "  ORDER BY b.next_attempt_at LIMIT r.quota "
         "  FOR UPDATE SKIP LOCKED) b",
         {UUIDARRAYOID, INT4ARRAYOID, TIMESTAMPTZOID});
     return statement;
@@ -52,7 +57,8 @@ Statement& lock_one() {
 Statement& select_next_due() {
     static Statement statement(
         "SELECT min(next_attempt_at) FROM assignment_v3.bookings "
-        "WHERE status = 'pending' AND assignment_state IN ('created', 'retry_scheduled') AND next_attempt_at > $1",
+        "WHERE status = 'pending' AND assignment_state IN ('created', 'retry_scheduled') AND next_attempt_at > $1 "
+        "  AND assignment_version >= 0",  // bookings_due_idx
         {TIMESTAMPTZOID});
     return statement;
 }
@@ -75,8 +81,10 @@ ClaimedBooking read_booking(const Row& row) {
 
 }  // namespace
 
-ClaimResult claim_due_bookings(const ClaimRequest& request) {
-    ClaimResult result;
+ClaimPlan plan_claim(const ClaimRequest& request) {
+    ClaimPlan plan;
+    plan.v3_admission = request.v3_admission;
+    plan.now = request.now;
     RestaurantCache& cache = RestaurantCache::instance();
     const int window = std::min(kMaxWindow, std::max(1, request.limit) * kWindowFactor);
     Rows due = select_due_restaurants().run(
@@ -92,10 +100,8 @@ ClaimResult claim_due_bookings(const ClaimRequest& request) {
         candidates.push_back(Candidate{due[i].uuid(1), due[i].int4(2)});
     }
 
-    std::vector<Uuid> restaurants;
-    std::vector<int> quotas;
-    std::vector<PipelineMode> modes;
     int total = 0;
+    bool probe_planned = false;
     for (const Candidate& c : candidates) {
         if (total >= request.limit) {
             break;
@@ -104,46 +110,51 @@ ClaimResult claim_due_bookings(const ClaimRequest& request) {
         if (mode == PipelineMode::Off) {
             continue;
         }
-        int quota = std::min(c.due, request.limit - total);
+        // At least an eighth of the batch per restaurant (its due bookings beyond the window
+        // included): fewer restaurants per batch means fewer schedules to read.
+        int quota = std::min(std::max(c.due, request.limit / 8), request.limit - total);
         if (mode == PipelineMode::V3) {
-            if (request.v3_admission == Admission::Deny || result.probe_used) {
+            if (request.v3_admission == Admission::Deny || probe_planned) {
                 continue;
             }
             if (request.v3_admission == Admission::Probe) {
                 quota = 1;  // half-open: one invocation decides
+                probe_planned = true;
             }
         }
         if (!try_lock_restaurant(c.restaurant_id)) {
-            result.due_elsewhere = true;
+            plan.due_elsewhere = true;
             continue;
         }
-        if (mode == PipelineMode::V3 && request.v3_admission == Admission::Probe) {
-            result.probe_used = true;  // provisional: confirmed below once a booking is claimed
-        }
-        restaurants.push_back(c.restaurant_id);
-        quotas.push_back(quota);
-        modes.push_back(mode);
+        plan.restaurants.push_back(c.restaurant_id);
+        plan.quotas.push_back(quota);
+        plan.modes.push_back(mode);
         total += quota;
     }
-    if (restaurants.empty()) {
+    return plan;
+}
+
+ClaimResult claim_bookings(const ClaimPlan& plan) {
+    ClaimResult result;
+    result.due_elsewhere = plan.due_elsewhere;
+    if (plan.empty()) {
         return result;
     }
-
-    Rows rows = claim_bookings().run({{uuid_array_datum(restaurants), false},
-                                      {int4_array_datum(quotas), false},
-                                      {TimestampTzGetDatum(request.now), false}});
+    RestaurantCache& cache = RestaurantCache::instance();
+    Rows rows = claim_bookings_statement().run({{uuid_array_datum(plan.restaurants), false},
+                                                {int4_array_datum(plan.quotas), false},
+                                                {TimestampTzGetDatum(plan.now), false}});
     result.bookings.reserve(rows.size());
     for (std::uint64_t i = 0; i < rows.size(); ++i) {
         ClaimedBooking b = read_booking(rows[i]);
-        const auto at = std::find(restaurants.begin(), restaurants.end(), b.restaurant_id);
-        b.mode = modes[static_cast<std::size_t>(at - restaurants.begin())];
+        const auto at = std::find(plan.restaurants.begin(), plan.restaurants.end(), b.restaurant_id);
+        b.mode = plan.modes[static_cast<std::size_t>(at - plan.restaurants.begin())];
         b.rollout = cache.info(b.restaurant_id).override_mode ? "override" : "percentage";
         result.bookings.push_back(std::move(b));
     }
-    result.probe_used = std::any_of(result.bookings.begin(), result.bookings.end(),
-                                    [&](const ClaimedBooking& b) {
-                                        return request.v3_admission == Admission::Probe && b.mode == PipelineMode::V3;
-                                    });
+    result.probe_used = plan.v3_admission == Admission::Probe &&
+                        std::any_of(result.bookings.begin(), result.bookings.end(),
+                                    [](const ClaimedBooking& b) { return b.mode == PipelineMode::V3; });
     return result;
 }
 

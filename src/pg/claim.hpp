@@ -42,7 +42,21 @@ struct ClaimResult {
     bool probe_used = false;
 };
 
-ClaimResult claim_due_bookings(const ClaimRequest& request);
+// Step 1 and 2: which restaurants this transaction serves now, their advisory locks taken.
+struct ClaimPlan {
+    std::vector<Uuid> restaurants;
+    std::vector<int> quotas;
+    std::vector<PipelineMode> modes;
+    bool due_elsewhere = false;
+    Admission v3_admission = Admission::Allow;
+    Micros now = 0;
+
+    bool empty() const { return restaurants.empty(); }
+};
+ClaimPlan plan_claim(const ClaimRequest& request);
+
+// Step 3: the due bookings of those restaurants, locked FOR UPDATE SKIP LOCKED.
+ClaimResult claim_bookings(const ClaimPlan& plan);
 
 // Locks one booking row (waiting for it) and reads it; nullopt when it does not exist.
 std::optional<ClaimedBooking> lock_booking(const Uuid& booking_id);

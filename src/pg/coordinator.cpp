@@ -199,8 +199,12 @@ BookingWrite V3Coordinator::error_write(const Pending& pending, const Subtransac
     return write;
 }
 
-std::vector<InvocationResult> V3Coordinator::persist() {
-    std::vector<std::optional<SubtransactionError>> failed = writer_.flush();
+std::vector<InvocationResult> V3Coordinator::persist(WriteMode mode) {
+    if (mode == WriteMode::Bulk) {
+        writer_.flush_bulk();
+        return finish();
+    }
+    std::vector<std::optional<SubtransactionError>> failed = writer_.flush_each();
     // Second round: outcomes replacing the writes that did not land.
     std::vector<std::size_t> replaced;
     for (std::size_t i = 0; i < failed.size(); ++i) {
@@ -227,7 +231,7 @@ std::vector<InvocationResult> V3Coordinator::persist() {
         replaced.push_back(i);
     }
     if (!replaced.empty()) {
-        std::vector<std::optional<SubtransactionError>> again = writer_.flush();
+        std::vector<std::optional<SubtransactionError>> again = writer_.flush_each();
         for (std::size_t k = 0; k < replaced.size(); ++k) {
             if (!again[k]) {
                 continue;
@@ -236,12 +240,16 @@ std::vector<InvocationResult> V3Coordinator::persist() {
             // record the error event alone; the booking is untouched and still runnable.
             Pending& p = pending_[replaced[k]];
             writer_.add(error_write(p, *again[k], false));
-            if (writer_.flush().front()) {
+            if (writer_.flush_each().front()) {
                 report(WARNING, "assignment_v3: could not record the outcome of booking " + p.booking->view.id.to_string(),
                        again[k]->message);
             }
         }
     }
+    return finish();
+}
+
+std::vector<InvocationResult> V3Coordinator::finish() {
     std::vector<InvocationResult> results;
     results.reserve(pending_.size());
     for (Pending& p : pending_) {

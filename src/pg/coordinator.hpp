@@ -23,9 +23,10 @@ public:
     // coordinator.start, the optional coordinator.lock_contention, coordinator.noop.
     void noop(const ClaimedBooking& booking, std::string_view reason);
 
-    // Persists everything decided, with error outcomes for what could not be written, and
-    // returns the results in decision order.
-    std::vector<InvocationResult> persist();
+    // Persists everything decided and returns the results in decision order. In bulk, an
+    // error propagates (the caller redoes the batch booking by booking); booking by booking,
+    // what could not be written gets an error outcome instead.
+    std::vector<InvocationResult> persist(WriteMode mode);
 
     int successes() const { return successes_; }
     int failures() const { return failures_; }
@@ -39,6 +40,7 @@ private:
     BookingWrite start_write(const ClaimedBooking& booking, Micros started_at) const;
     BookingWrite error_write(const Pending& pending, const SubtransactionError& error, bool update_booking) const;
     void queue(const ClaimedBooking& booking, BookingWrite write, InvocationResult result, Micros started_at);
+    std::vector<InvocationResult> finish();
 
     bool probe_;
     BookingWriter writer_;

@@ -14,9 +14,11 @@ namespace av3::pg {
 
 class RestaurantRun {
 public:
-    // Loads the assignments overlapping [lower, upper + turn_buffer) and, with a covers cap,
-    // the confirmed bookings overlapping [lower, upper).
-    static std::unique_ptr<RestaurantRun> load(const RestaurantInfo& info, Micros lower, Micros upper);
+    // Loads what overlaps the bookings about to be decided: the assignments overlapping their
+    // occupied intervals and, with a covers cap, the confirmed bookings overlapping their times.
+    // Only those intervals are read (merged where they overlap), not the whole span between the
+    // first and the last booking, which for a backlog would be weeks of assignments.
+    static std::unique_ptr<RestaurantRun> load(const RestaurantInfo& info, const std::vector<BookingView>& bookings);
 
     const RestaurantInfo& info() const { return info_; }
     const Inventory& inventory() const { return *inventory_; }

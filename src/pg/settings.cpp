@@ -12,7 +12,7 @@ int rollout_percent = 100;
 bool legacy_planner = true;
 char* database = nullptr;
 char* role = nullptr;
-int batch_size = 100;
+int batch_size = 200;
 int poll_interval_ms = 1000;
 int max_retries = 5;
 int retry_backoff_base_ms = 1000;
@@ -92,7 +92,7 @@ void define_all() {
                                &role, "", PGC_POSTMASTER, 0, check_role, nullptr, nullptr);
 
     define_int("assignment_v3.batch_size", "Bookings a worker claims per transaction.", nullptr, &batch_size,
-               100, 1, 10000, PGC_SUSET);
+               200, 1, 10000, PGC_SUSET);
     define_int("assignment_v3.poll_interval", "Longest sleep of an idle worker.",
                "Workers are also woken when bookings are inserted or become due.", &poll_interval_ms, 1000, 10,
                3600 * 1000, PGC_SUSET, GUC_UNIT_MS);

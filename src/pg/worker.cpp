@@ -272,6 +272,11 @@ void av3_worker_main(Datum main_arg) {
 
     BackgroundWorkerInitializeConnection(settings::database, settings::role[0] != '\0' ? settings::role : nullptr, 0);
     pgstat_report_appname(psprintf("assignment_v3 worker %d", g_slot));
+    // Every statement a worker runs is a keyed lookup. Its plans are made once and kept; a plan
+    // made while a table was empty (a fresh install, a worker started before a bulk load) would
+    // scan the whole table once it has grown, until autovacuum's next ANALYZE. No sequential
+    // scan, then, unless there is no other way.
+    SetConfigOption("enable_seqscan", "off", PGC_USERSET, PGC_S_SESSION);
 
     StartTransactionCommand();
     const bool present = extension_exists_here();

@@ -82,7 +82,7 @@ SELECT fk_ok('assignment_v3', 'table_assignments', 'booking_id', 'assignment_v3'
 SELECT is((SELECT pg_get_constraintdef(oid) FROM pg_constraint
            WHERE conname = 'table_assignments_no_double_booking'),
           'EXCLUDE USING gist (table_id WITH =, during WITH &&)', 'the exclusion constraint');
-SELECT has_index('assignment_v3', 'table_assignments', 'table_assignments_restaurant_during_idx',
+SELECT has_index('assignment_v3', 'table_assignments', 'table_assignments_restaurant_start_idx',
                  'assignments by restaurant and time');
 
 -- observability_events
