@@ -598,45 +598,90 @@ CREATE FUNCTION latency_bucket_upper_ms(latency_bucket integer) RETURNS double p
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$ SELECT round((power(1.02, latency_bucket) / 1000)::numeric, 3)::double precision $$;
 
+-- The statement that counts a set of events into one of the rollups; `events` is a relation
+-- or subquery with the columns of observability_events. One text for both callers below: the
+-- trigger (the rows a statement inserted) and rebuild_event_rollups() (a range of the table).
+CREATE FUNCTION rollup_statement(events text, rollup text) RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+    SELECT CASE rollup
+    WHEN 'events' THEN format($q$
+        INSERT INTO assignment_v3.event_rollup AS r
+            (bucket, source, event_type, reason, detail, restaurant_id, writer, events, delay_ms_sum,
+             delay_ms_max, latency_ms_max)
+        SELECT date_trunc('minute', e.created_at), e.source, e.event_type, e.context->>'reason',
+               CASE e.event_type
+                   WHEN 'booking.assignment_state_transition' THEN (e.context->>'from') || '>' || (e.context->>'to')
+                   WHEN 'auto_assign.summary' THEN e.context->>'outcome'
+               END,
+               CASE WHEN e.event_type IN ('coordinator.start', 'coordinator.manual_review') THEN e.restaurant_id END,
+               assignment_v3.rollup_writer(), count(*),
+               coalesce(sum((e.context->>'delay_ms')::float8), 0), max((e.context->>'delay_ms')::float8),
+               max((e.context->>'latency_ms')::float8)
+        FROM %s e
+        GROUP BY 1, 2, 3, 4, 5, 6
+        ON CONFLICT ON CONSTRAINT event_rollup_key DO UPDATE SET
+            events = r.events + excluded.events,
+            delay_ms_sum = r.delay_ms_sum + excluded.delay_ms_sum,
+            delay_ms_max = greatest(r.delay_ms_max, excluded.delay_ms_max),
+            latency_ms_max = greatest(r.latency_ms_max, excluded.latency_ms_max)$q$, events)
+    WHEN 'latency' THEN format($q$
+        INSERT INTO assignment_v3.latency_rollup AS r (bucket, pipeline, latency_bucket, writer, confirmations)
+        SELECT date_trunc('minute', e.created_at),
+               CASE WHEN e.event_type = 'coordinator.confirmed' THEN 'v3' ELSE 'legacy' END,
+               assignment_v3.latency_bucket((e.context->>'latency_ms')::float8),
+               assignment_v3.rollup_writer(), count(*)
+        FROM %s e
+        WHERE e.event_type IN ('coordinator.confirmed', 'auto_assign.summary') AND e.context ? 'latency_ms'
+        GROUP BY 1, 2, 3
+        ON CONFLICT ON CONSTRAINT latency_rollup_key DO UPDATE SET
+            confirmations = r.confirmations + excluded.confirmations$q$, events)
+    END
+$fn$;
+
 -- SECURITY DEFINER: whoever may insert events need not have privileges on the rollups.
 CREATE FUNCTION roll_up_events() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    INSERT INTO assignment_v3.event_rollup AS r
-        (bucket, source, event_type, reason, detail, restaurant_id, writer, events, delay_ms_sum,
-         delay_ms_max, latency_ms_max)
-    SELECT date_trunc('minute', e.created_at), e.source, e.event_type, e.context->>'reason',
-           CASE e.event_type
-               WHEN 'booking.assignment_state_transition' THEN (e.context->>'from') || '>' || (e.context->>'to')
-               WHEN 'auto_assign.summary' THEN e.context->>'outcome'
-           END,
-           CASE WHEN e.event_type IN ('coordinator.start', 'coordinator.manual_review') THEN e.restaurant_id END,
-           assignment_v3.rollup_writer(), count(*),
-           coalesce(sum((e.context->>'delay_ms')::float8), 0), max((e.context->>'delay_ms')::float8),
-           max((e.context->>'latency_ms')::float8)
-    FROM new_events e
-    GROUP BY 1, 2, 3, 4, 5, 6
-    ON CONFLICT ON CONSTRAINT event_rollup_key DO UPDATE SET
-        events = r.events + excluded.events,
-        delay_ms_sum = r.delay_ms_sum + excluded.delay_ms_sum,
-        delay_ms_max = greatest(r.delay_ms_max, excluded.delay_ms_max),
-        latency_ms_max = greatest(r.latency_ms_max, excluded.latency_ms_max);
-
-    INSERT INTO assignment_v3.latency_rollup AS r (bucket, pipeline, latency_bucket, writer, confirmations)
-    SELECT date_trunc('minute', e.created_at),
-           CASE WHEN e.event_type = 'coordinator.confirmed' THEN 'v3' ELSE 'legacy' END,
-           assignment_v3.latency_bucket((e.context->>'latency_ms')::float8),
-           assignment_v3.rollup_writer(), count(*)
-    FROM new_events e
-    WHERE e.event_type IN ('coordinator.confirmed', 'auto_assign.summary') AND e.context ? 'latency_ms'
-    GROUP BY 1, 2, 3
-    ON CONFLICT ON CONSTRAINT latency_rollup_key DO UPDATE SET
-        confirmations = r.confirmations + excluded.confirmations;
+    -- The transition table is visible to this function's own statements only, hence EXECUTE here.
+    EXECUTE assignment_v3.rollup_statement('new_events', 'events');
+    EXECUTE assignment_v3.rollup_statement('new_events', 'latency');
     RETURN NULL;
 END;
 $$;
+
+-- Recounts the rollups of [from_time, to_time) from the events table: after events were loaded
+-- with the trigger disabled, or deleted by hand. Whole minutes: from_time is rounded down.
+CREATE FUNCTION rebuild_event_rollups(from_time timestamptz, to_time timestamptz) RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    lower_bound timestamptz := date_trunc('minute', from_time);
+    events bigint;
+BEGIN
+    IF from_time IS NULL OR to_time IS NULL OR to_time <= from_time THEN
+        RAISE EXCEPTION 'rebuild_event_rollups() needs from_time < to_time'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    DELETE FROM assignment_v3.event_rollup WHERE bucket >= lower_bound AND bucket < to_time;
+    DELETE FROM assignment_v3.latency_rollup WHERE bucket >= lower_bound AND bucket < to_time;
+    EXECUTE assignment_v3.rollup_statement(
+        format('(SELECT * FROM assignment_v3.observability_events WHERE created_at >= %L AND created_at < %L)',
+               lower_bound, to_time), 'events');
+    EXECUTE assignment_v3.rollup_statement(
+        format('(SELECT * FROM assignment_v3.observability_events WHERE created_at >= %L AND created_at < %L)',
+               lower_bound, to_time), 'latency');
+    SELECT count(*) INTO events FROM assignment_v3.observability_events
+    WHERE created_at >= lower_bound AND created_at < to_time;
+    RETURN events;
+END;
+$$;
+COMMENT ON FUNCTION rebuild_event_rollups(timestamptz, timestamptz) IS
+    'Recounts the statistics'' rollups of a time range from observability_events; returns the events counted.';
 
 CREATE TRIGGER observability_events_roll_up
     AFTER INSERT ON observability_events
