@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Writes the figures of a benchmark run (key<TAB>value lines) into docs/BENCHMARKS.md, between
+# the "figures" markers; the text around them (analysis, history) is kept.
+set -euo pipefail
+results=$1 doc=$2
+v() { awk -F'\t' -v k="$1" '$1 == k {print $2}' "$results"; }
+ratio() { echo "scale=2; $1 / $2" | bc -l | sed 's/^\./0./'; }
+mark() { if [ "$(echo "$1" | bc -l)" = 1 ]; then echo "met"; else echo "**not met**"; fi; }
+
+ceiling=$(v ceiling_rows_per_s)
+p1=$(v v3_p1_bookings_per_s); p2=$(v v3_p2_bookings_per_s); p4=$(v v3_p4_bookings_per_s)
+legacy=$(v legacy_p2_bookings_per_s)
+figures=$(mktemp)
+{
+    echo "<!-- figures:start (written by scripts/bench; edit the text outside the markers) -->"
+    grep -E '^(# |machine|postgres|assignment_v3)' "$(dirname "$doc")/bench/latest.log" | sed 's/^# /Run: /; s/$/  /'
+    echo
+    echo "| # | measure | figure | aim | |"
+    echo "|---|---|---|---|---|"
+    echo "| 1 | ceiling: bare SKIP LOCKED claim-and-update, 2 clients, 200 rows per transaction | $ceiling rows/s | | |"
+    for p in 1 2 4; do
+        b=$(v "v3_p${p}_bookings_per_s")
+        echo "| 2 | V3 drains $(v v3_p${p}_first_decision_s) s to decide every booking, max_parallel = $p | $b bookings/s ($(ratio "$b" "$ceiling") of the ceiling) | $([ $p = 2 ] && echo ">= 20,000/s and >= 0.5 of ceiling" || echo "") | $([ $p = 2 ] && mark "$b >= 20000 && $b * 2 >= $ceiling" || echo "") |"
+    done
+    echo "| 3 | legacy planner drains the same backlog, max_parallel = 2 | $legacy bookings/s; V3 is $(ratio "$p2" "$legacy") x | V3 >= 3 x legacy | $(mark "$p2 >= 3 * $legacy") |"
+    for rate in 500 2000; do
+        echo "| 4 | latency insert -> confirmed at $rate bookings/s offered ($(v latency_${rate}_confirmed) confirmed) | p50 $(v latency_${rate}_p50_ms) ms, p95 $(v latency_${rate}_p95_ms) ms, p99 $(v latency_${rate}_p99_ms) ms, max $(v latency_${rate}_max_ms) ms | $([ $rate = 500 ] && echo "p50 < 5 ms, p99 < 25 ms" || echo "") | $([ $rate = 500 ] && mark "$(v latency_500_p50_ms) < 5 && $(v latency_500_p99_ms) < 25" || echo "") |"
+    done
+    for f in outcome_summary retry_reasons manual_review_by_restaurant confirmation_rate transition_volume pipeline_mix \
+             error_rate manual_review_reasons latency shadow_agreement status; do
+        ms=$(v "stat_${f}_ms")
+        echo "| 5 | \`$f()\` on $(v events) events (default window) | $ms ms | < 100 ms | $(mark "$ms < 100") |"
+    done
+    for f in rollout_gate rollout_verdict; do
+        ms=$(v "stat_${f}_ms")
+        echo "| 5 | \`$f()\` on $(v events) events (48 hours) | $ms ms | < 500 ms | $(mark "$ms < 500") |"
+    done
+    awk -F'\t' '$1 ~ /^fit_/ {print}' "$results" | while IFS=$'\t' read -r key value; do
+        name=${key#fit_}; unit=${name##*_}; name=${name%_*}
+        us=$(if [ "$unit" = ns ]; then echo "scale=3; $value / 1000" | bc -l; else echo "$value"; fi)
+        case "$name" in
+            *Build*) echo "| 6 | \`$name\`: inventory build, 200 tables | ${value} ${unit} | | |" ;;
+            *) echo "| 6 | \`$name\`: one fit, 200 tables, combinations of up to 3 | ${value} ${unit} | < 20 us | $(mark "$us < 20") |" ;;
+        esac
+    done
+    awk -F'\t' '$1 ~ /^worker_.*_rss_kb$/ {print}' "$results" | while IFS=$'\t' read -r key value; do
+        pid=${key#worker_}; pid=${pid%_rss_kb}
+        private=$(v "worker_${pid}_private_kb")
+        echo "| 7 | worker $pid after the drain: resident / private | $((value / 1024)) MB / $((private / 1024)) MB | < 32 MB | $(mark "$value < 32768") |"
+    done
+    echo "<!-- figures:end -->"
+} >"$figures"
+
+if [ -f "$doc" ] && grep -q 'figures:start' "$doc"; then
+    awk -v f="$figures" '/figures:start/ {while ((getline line < f) > 0) print line; skip = 1; next}
+                         /figures:end/ {skip = 0; next} !skip {print}' "$doc" >"$doc.new"
+    mv "$doc.new" "$doc"
+else
+    { echo "# Benchmarks"; echo; cat "$figures"; } >"$doc"
+fi
+rm -f "$figures"
