@@ -11,9 +11,9 @@ FROM generate_series(1, :restaurants) r;
 -- 12 to 30 tables each, in two or three zones; within a zone, consecutive tables touch.
 INSERT INTO assignment_v3.restaurant_tables (restaurant_id, label, capacity, zone, min_party)
 SELECT r.id, format('%s%s', left(z.zone, 1), t),
-       (ARRAY[2, 2, 4, 4, 4, 6, 8])[1 + (t * 7 + r.n) % 7],
+       (ARRAY[2, 2, 4, 4, 4, 6, 8])[1 + (t * 3 + r.n) % 7],
        z.zone,
-       CASE WHEN (ARRAY[2, 2, 4, 4, 4, 6, 8])[1 + (t * 7 + r.n) % 7] = 8 THEN 4 ELSE 1 END
+       CASE WHEN (ARRAY[2, 2, 4, 4, 4, 6, 8])[1 + (t * 3 + r.n) % 7] = 8 THEN 4 ELSE 1 END
 FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM assignment_v3.restaurants) r
 CROSS JOIN LATERAL (SELECT unnest(ARRAY['main', 'terrace', 'bar']) AS zone LIMIT 2 + (r.n % 2)::int) z
 CROSS JOIN LATERAL generate_series(1, 6 + (r.n % 5)::int * 2) t;
