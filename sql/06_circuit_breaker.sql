@@ -16,7 +16,9 @@ SELECT t_table(20, 200, 'F4', 4) IS NOT NULL, t_table(20, 201, 'G4', 4) IS NOT N
 -- The injected fault: a DBA's trigger that refuses any assignment at restaurant 20.
 CREATE FUNCTION t_refuse_faulty() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF NEW.restaurant_id = t_id('restaurant', 20) THEN
+    -- Qualified: fired by the extension's SECURITY DEFINER functions, it runs with their pinned
+    -- search_path (pg_catalog, pg_temp), as every trigger on the extension's tables does.
+    IF NEW.restaurant_id = public.t_id('restaurant', 20) THEN
         RAISE EXCEPTION 'injected fault: restaurant 20 is read-only' USING ERRCODE = 'P0001';
     END IF;
     RETURN NEW;

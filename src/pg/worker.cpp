@@ -8,6 +8,7 @@
 
 #include "pg/batch.hpp"
 #include "pg/claim.hpp"
+#include "pg/retention.hpp"
 #include "pg/settings.hpp"
 #include "pg/shared_state.hpp"
 #include "pg/spi.hpp"
@@ -228,6 +229,40 @@ LoopStep run_one_batch(int consecutive_errors) {
     return LoopStep{kind, sleep_ms};
 }
 
+// One retention batch in a transaction of its own (worker 0 only). Returns when to look again:
+// at once if it deleted a full batch, else after retention_interval(). Errors are logged and
+// retried later; retention never stops the assignment work.
+TimestampTz run_retention() {
+    volatile bool more = false;
+    MemoryContext loop_context = CurrentMemoryContext;
+    PG_TRY();
+    {
+        SetCurrentStatementStartTimestamp();
+        StartTransactionCommand();
+        PushActiveSnapshot(GetTransactionSnapshot());
+        pgstat_report_activity(STATE_RUNNING, "assignment_v3: deleting expired events");
+        more = cpp_entry([] {
+            SpiConnection spi;
+            const PurgeResult purged = purge_expired(kRetentionBatch);
+            spi.finish();
+            return purged.more;
+        });
+        PopActiveSnapshot();
+        CommitTransactionCommand();
+        pgstat_report_activity(STATE_IDLE, nullptr);
+    }
+    PG_CATCH();
+    {
+        MemoryContextSwitchTo(loop_context);
+        EmitErrorReport();
+        FlushErrorState();
+        AbortCurrentTransaction();
+        pgstat_report_activity(STATE_IDLE, nullptr);
+    }
+    PG_END_TRY();
+    return GetCurrentTimestamp() + (more ? 0 : retention_interval());
+}
+
 void mark_extension(ExtensionPresence presence) {
     LWLockAcquire(shared_state()->lock, LW_EXCLUSIVE);
     shared_state()->extension = presence;
@@ -289,6 +324,7 @@ void av3_worker_main(Datum main_arg) {
     ereport(LOG, (errmsg("assignment_v3 worker %d started in database \"%s\"", g_slot, settings::database)));
 
     int consecutive_errors = 0;
+    TimestampTz next_retention = GetCurrentTimestamp();
     for (;;) {
         CHECK_FOR_INTERRUPTS();
         if (ConfigReloadPending) {
@@ -301,6 +337,9 @@ void av3_worker_main(Datum main_arg) {
         if (!still_wanted()) {
             break;
         }
+        if (g_slot == 0 && GetCurrentTimestamp() >= next_retention) {
+            next_retention = run_retention();
+        }
         const LoopStep step = run_one_batch(consecutive_errors);
         if (step.kind == LoopStep::ExtensionGone) {
             ereport(LOG, (errmsg("assignment_v3 worker %d stops: the extension no longer exists in database \"%s\"",
@@ -309,9 +348,14 @@ void av3_worker_main(Datum main_arg) {
             break;
         }
         consecutive_errors = step.kind == LoopStep::Failed ? consecutive_errors + 1 : 0;
-        if (step.sleep_ms > 0) {
+        long sleep_ms = step.sleep_ms;
+        if (g_slot == 0 && sleep_ms > 0) {
+            const long until_retention = static_cast<long>((next_retention - GetCurrentTimestamp()) / 1000) + 1;
+            sleep_ms = std::max(0L, std::min(sleep_ms, until_retention));
+        }
+        if (sleep_ms > 0) {
             set_state(step.kind == LoopStep::Failed ? WorkerState::Backoff : WorkerState::Idle);
-            (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, step.sleep_ms,
+            (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, sleep_ms,
                             PG_WAIT_EXTENSION);
             ResetLatch(MyLatch);
         }

@@ -154,9 +154,11 @@ CREATE TABLE bookings (
     -- When the booking (this version of it) started waiting for a table: its insert, or its
     -- last modification or requeue. Latency is measured from here to the confirmation.
     queued_at          timestamptz NOT NULL DEFAULT now(),
-    CONSTRAINT bookings_end_at_after_start_at CHECK (end_at > start_at),
+    -- Infinite times are the finiteness checks' to report, not these.
+    CONSTRAINT bookings_end_at_after_start_at
+        CHECK (NOT isfinite(start_at) OR NOT isfinite(end_at) OR end_at > start_at),
     CONSTRAINT bookings_duration_at_most_24_hours
-        CHECK (NOT isfinite(start_at) OR end_at <= start_at + interval '24 hours'),
+        CHECK (NOT isfinite(start_at) OR NOT isfinite(end_at) OR end_at <= start_at + interval '24 hours'),
     CONSTRAINT bookings_confirmed_status_matches_state
         CHECK ((status = 'confirmed') = (assignment_state = 'confirmed')),
     CONSTRAINT bookings_cancelled_status_matches_state
@@ -326,14 +328,16 @@ CREATE TRIGGER restaurant_rollout_inventory_changed
 
 CREATE FUNCTION process_pending(max_bookings integer DEFAULT 1000)
 RETURNS TABLE (booking_id uuid, pipeline text, outcome text, reason text)
-AS 'MODULE_PATHNAME', 'av3_process_pending' LANGUAGE C VOLATILE;
+AS 'MODULE_PATHNAME', 'av3_process_pending' LANGUAGE C VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION process_pending(integer) IS
     'Claims up to max_bookings due bookings and processes them in the calling transaction, '
     'exactly as a worker does; returns one row per invocation.';
 
 CREATE FUNCTION assign_booking(booking_id uuid, pipeline text DEFAULT NULL)
 RETURNS TABLE (outcome text, reason text, table_ids uuid[], pipeline text)
-AS 'MODULE_PATHNAME', 'av3_assign_booking' LANGUAGE C VOLATILE;
+AS 'MODULE_PATHNAME', 'av3_assign_booking' LANGUAGE C VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION assign_booking(uuid, text) IS
     'Processes one booking now, whatever its next_attempt_at. pipeline: NULL (the restaurant''s '
     'rollout mode), ''v3'', ''legacy'' or ''shadow''.';
@@ -343,7 +347,7 @@ COMMENT ON FUNCTION assign_booking(uuid, text) IS
 --------------------------------------------------------------------------------------------
 
 CREATE FUNCTION cancel_booking(booking_id uuid) RETURNS boolean
-LANGUAGE plpgsql
+LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -370,18 +374,54 @@ COMMENT ON FUNCTION cancel_booking(uuid) IS
     'Returns false when it was already cancelled.';
 
 CREATE FUNCTION requeue(booking_id uuid) RETURNS text
-AS 'MODULE_PATHNAME', 'av3_requeue' LANGUAGE C VOLATILE;
+AS 'MODULE_PATHNAME', 'av3_requeue' LANGUAGE C VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION requeue(uuid) IS
     'Takes a booking out of manual_review: back to created, attempts reset, due now.';
 
 CREATE FUNCTION assign_manually(booking_id uuid, table_ids uuid[]) RETURNS uuid[]
-AS 'MODULE_PATHNAME', 'av3_assign_manually' LANGUAGE C VOLATILE;
+AS 'MODULE_PATHNAME', 'av3_assign_manually' LANGUAGE C VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION assign_manually(uuid, uuid[]) IS
     'Seats a booking at the given tables (pipeline manual), replacing any tables it had. '
     'Refuses tables of another restaurant, inactive or too few seats, and overlaps.';
 
+CREATE FUNCTION purge_old_events(batch integer DEFAULT 10000) RETURNS bigint
+AS 'MODULE_PATHNAME', 'av3_purge_old_events' LANGUAGE C VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION purge_old_events(integer) IS
+    'Deletes up to batch events older than assignment_v3.event_retention (and, once none is left, '
+    'the rollups and shadow plans older than it); returns the events deleted. Worker 0 runs it.';
+
+-- Grants a role what the workers need, and nothing more: ALTER SYSTEM SET assignment_v3.role
+-- to that role (with LOGIN) and restart, and the workers run without superuser privileges.
+CREATE FUNCTION grant_worker_privileges(worker_role name) RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = worker_role) THEN
+        RAISE EXCEPTION 'role "%" does not exist', worker_role
+            USING ERRCODE = 'undefined_object',
+                  HINT = format('CREATE ROLE %I LOGIN; then call this function again.', worker_role);
+    END IF;
+    EXECUTE format('GRANT USAGE ON SCHEMA assignment_v3 TO %I', worker_role);
+    EXECUTE format('GRANT SELECT ON assignment_v3.restaurants, assignment_v3.restaurant_tables,
+                    assignment_v3.table_adjacency, assignment_v3.restaurant_rollout TO %I', worker_role);
+    EXECUTE format('GRANT SELECT, UPDATE ON assignment_v3.bookings TO %I', worker_role);
+    EXECUTE format('GRANT SELECT, INSERT, DELETE ON assignment_v3.table_assignments,
+                    assignment_v3.observability_events TO %I', worker_role);
+    EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON assignment_v3.shadow_plans TO %I', worker_role);
+    EXECUTE format('GRANT SELECT, DELETE ON assignment_v3.event_rollup, assignment_v3.latency_rollup TO %I',
+                   worker_role);
+END;
+$$;
+COMMENT ON FUNCTION grant_worker_privileges(name) IS
+    'Grants a role exactly what the workers need (see docs/operations.md).';
+
 CREATE FUNCTION reset_circuit_breaker() RETURNS void
-AS 'MODULE_PATHNAME', 'av3_reset_circuit_breaker' LANGUAGE C VOLATILE;
+AS 'MODULE_PATHNAME', 'av3_reset_circuit_breaker' LANGUAGE C VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION reset_circuit_breaker() IS
     'Closes the circuit breaker at once (after the cause of the errors is fixed).';
 
@@ -390,7 +430,8 @@ COMMENT ON FUNCTION reset_circuit_breaker() IS
 --------------------------------------------------------------------------------------------
 
 CREATE FUNCTION restaurant_mode(restaurant_id uuid) RETURNS text
-AS 'MODULE_PATHNAME', 'av3_restaurant_mode' LANGUAGE C STABLE;
+AS 'MODULE_PATHNAME', 'av3_restaurant_mode' LANGUAGE C STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION restaurant_mode(uuid) IS
     'The pipeline serving a restaurant under the current settings: v3, shadow, legacy or off.';
 
@@ -477,7 +518,7 @@ COMMENT ON FUNCTION status() IS
 
 CREATE FUNCTION check_invariants()
 RETURNS TABLE (invariant text, booking_id uuid, detail text)
-LANGUAGE sql STABLE
+LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
     -- No table holds two bookings at once (the exclusion constraint makes this impossible).
@@ -1038,7 +1079,8 @@ $$;
 -- Privileges
 --------------------------------------------------------------------------------------------
 -- Nothing is executable by PUBLIC but the helper a check constraint calls; superusers and the
--- roles a DBA grants operate the pipeline. Members of pg_monitor read the statistics, the
+-- roles a DBA grants operate the pipeline (the operator functions are SECURITY DEFINER with a
+-- pinned search_path, so EXECUTE on them is all such a role needs). Members of pg_monitor read the statistics, the
 -- status and the workers (the statistics functions are SECURITY DEFINER, with search_path
 -- pinned, so they need no privilege on the tables). Trigger functions run whatever the
 -- caller's privileges: they are SECURITY DEFINER too, with search_path pinned, so an
