@@ -1,0 +1,154 @@
+# Faults under load: a client inserts 50,000 bookings while 4 workers run; a worker is SIGKILLed
+# (a crash restart of the server) or terminated about every second, the server is once stopped
+# in immediate mode and started again, and max_parallel changes twice. Afterwards every booking
+# the client inserted exists exactly once, is in a final or runnable state and settles, nothing
+# is double-booked, check_invariants() finds nothing, and every committed invocation has exactly
+# one outcome event.
+use strict;
+use warnings;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use Time::HiRes qw(time sleep);
+
+my $total = $ENV{AV3_CHAOS_BOOKINGS} // 50000;
+my $batch = 250;
+
+my $node = PostgreSQL::Test::Cluster->new('chaos');
+$node->init;
+$node->append_conf('postgresql.conf', q{
+shared_preload_libraries = 'assignment_v3'
+max_worker_processes = 20
+restart_after_crash = on
+assignment_v3.database = 'postgres'
+assignment_v3.max_parallel = 4
+assignment_v3.enabled = on
+assignment_v3.restaurant_rate_limit = 0
+assignment_v3.retry_backoff_base = '100ms'
+assignment_v3.retry_backoff_max = '1s'
+assignment_v3.max_retries = 3
+});
+$node->start;
+$node->safe_psql('postgres', 'CREATE EXTENSION assignment_v3 CASCADE');
+$node->safe_psql('postgres', q{
+    INSERT INTO assignment_v3.restaurants (name, turn_buffer)
+    SELECT 'Chaos ' || lpad(r::text, 2, '0'), interval '10 minutes' FROM generate_series(1, 30) r;
+    INSERT INTO assignment_v3.restaurant_tables (restaurant_id, label, capacity, zone)
+    SELECT r.id, 'T' || t, (ARRAY[2, 2, 4, 4, 6, 8])[1 + t % 6], CASE WHEN t <= 10 THEN 'main' ELSE 'patio' END
+    FROM assignment_v3.restaurants r, generate_series(1, 20) t;
+    INSERT INTO assignment_v3.table_adjacency
+    SELECT a.restaurant_id, a.id, b.id FROM assignment_v3.restaurant_tables a
+    JOIN assignment_v3.restaurant_tables b ON b.restaurant_id = a.restaurant_id AND b.zone = a.zone
+     AND substr(b.label, 2)::int = substr(a.label, 2)::int + 1;
+});
+my $workers = q{SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'assignment_v3 worker'};
+ok($node->poll_query_until('postgres', $workers, '4'), 'four workers');
+
+# Runs SQL until it succeeds: the server may be restarting after a crash.
+sub until_ok {
+    my ($sql) = @_;
+    my $deadline = time + 120;
+    while (time < $deadline) {
+        my ($rc, $out) = $node->psql('postgres', $sql, on_error_stop => 1);
+        return $out if $rc == 0;
+        sleep 0.2;
+    }
+    die "could not run: $sql";
+}
+
+# The client's bookings have ids derived from their number, so that a batch whose commit was
+# not acknowledged (the server crashed) can be sent again without inserting twice.
+sub insert_batch {
+    my ($first) = @_;
+    my $last = $first + $batch - 1;
+    until_ok(qq{
+        INSERT INTO assignment_v3.bookings (id, restaurant_id, party_size, start_at, end_at)
+        SELECT md5('chaos ' || g)::uuid, r.ids[1 + g % 30], 1 + (g * 7) % 6,
+               timestamptz '2031-03-01 17:00+00' + ((g / 30) % 90) * interval '1 day' + ((g / 2700) % 16) * interval '15 minutes',
+               timestamptz '2031-03-01 19:00+00' + ((g / 30) % 90) * interval '1 day' + ((g / 2700) % 16) * interval '15 minutes'
+        FROM (SELECT array_agg(id ORDER BY name) AS ids FROM assignment_v3.restaurants) r,
+             generate_series($first, $last) g
+        ON CONFLICT (id) DO NOTHING});
+}
+
+my %faults = (sigkill => 0, terminate => 0, immediate_restart => 0, max_parallel_changes => 0);
+my $last_fault = time;
+my $tick = 0;
+my $t0 = time;
+for (my $first = 1; $first <= $total; $first += $batch) {
+    insert_batch($first);
+    my $progress = $first / $total;
+    if ($faults{immediate_restart} == 0 && $progress >= 0.5) {
+        $node->stop('immediate');
+        $node->start;
+        $faults{immediate_restart}++;
+        next;
+    }
+    if (($faults{max_parallel_changes} == 0 && $progress >= 0.3) || ($faults{max_parallel_changes} == 1 && $progress >= 0.7)) {
+        my $n = $faults{max_parallel_changes} == 0 ? 2 : 4;
+        until_ok("ALTER SYSTEM SET assignment_v3.max_parallel = $n; SELECT pg_reload_conf()");
+        $faults{max_parallel_changes}++;
+    }
+    next if time - $last_fault < 1;
+    $last_fault = time;
+    my $pid = until_ok(q{SELECT pid FROM pg_stat_activity WHERE backend_type = 'assignment_v3 worker'
+                         ORDER BY random() LIMIT 1});
+    next unless $pid;
+    if ($tick++ % 2 == 0) {
+        kill 'KILL', $pid;
+        $faults{sigkill}++;
+    } else {
+        until_ok("SELECT pg_terminate_backend($pid)");
+        $faults{terminate}++;
+    }
+}
+note(sprintf('client done in %.0f s; faults: %s', time - $t0,
+    join(', ', map { "$_=$faults{$_}" } sort keys %faults)));
+ok($faults{sigkill} >= 5 && $faults{terminate} >= 5, 'workers were killed and terminated repeatedly');
+
+ok($node->poll_query_until('postgres', $workers, '4'), 'four workers again after the last fault');
+ok($node->poll_query_until('postgres', q{
+    SELECT count(*) FROM assignment_v3.bookings WHERE assignment_state IN ('created', 'retry_scheduled')}, '0'),
+    'every booking settles');
+
+is($node->safe_psql('postgres', qq{SELECT count(*) FROM assignment_v3.bookings}), $total,
+    "bookings inserted ($total) = bookings accounted for");
+is($node->safe_psql('postgres', qq{
+    SELECT count(*) FROM generate_series(1, $total) g
+    WHERE NOT EXISTS (SELECT 1 FROM assignment_v3.bookings b WHERE b.id = md5('chaos ' || g)::uuid)}), '0',
+    'every booking the client inserted is there');
+my %states = map { split /\|/ } split /\n/, $node->safe_psql('postgres',
+    q{SELECT assignment_state, count(*) FROM assignment_v3.bookings GROUP BY 1});
+note(join(', ', map { "$_=$states{$_}" } sort keys %states));
+my $final = ($states{confirmed} // 0) + ($states{manual_review} // 0) + ($states{cancelled} // 0);
+is($final, $total, 'every booking is in a final state');
+ok(($states{confirmed} // 0) > 0.8 * $total, 'most bookings are seated');
+is($node->safe_psql('postgres', 'SELECT count(*) FROM assignment_v3.check_invariants()'), '0',
+    'check_invariants() finds nothing');
+is($node->safe_psql('postgres', q{
+    SELECT count(*) FROM assignment_v3.table_assignments a JOIN assignment_v3.table_assignments b
+      ON a.table_id = b.table_id AND a.booking_id < b.booking_id AND a.during && b.during}), '0',
+    'no table is double-booked');
+is($node->safe_psql('postgres', q{
+    SELECT count(*) FROM (
+        SELECT booking_id,
+               count(*) FILTER (WHERE event_type = 'coordinator.start') AS starts,
+               count(*) FILTER (WHERE event_type IN ('coordinator.confirmed', 'coordinator.retry',
+                   'coordinator.manual_review', 'coordinator.noop', 'coordinator.error')) AS outcomes
+        FROM assignment_v3.observability_events WHERE source = 'assignment.coordinator'
+        GROUP BY booking_id) s
+    WHERE starts <> outcomes}), '0', 'exactly one outcome event per committed invocation');
+is($node->safe_psql('postgres', q{
+    SELECT count(*) FROM assignment_v3.bookings b WHERE b.assignment_state = 'confirmed'
+      AND NOT EXISTS (SELECT 1 FROM assignment_v3.observability_events e
+                      WHERE e.booking_id = b.id AND e.event_type = 'coordinator.confirmed')}), '0',
+    'every confirmation was recorded with its event');
+is($node->safe_psql('postgres', q{
+    SELECT count(*) FROM pg_locks l WHERE l.locktype = 'advisory'
+      AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.pid = l.pid)}), '0',
+    'no lock is held by a process that is gone');
+my $crashes = () = slurp_file($node->logfile) =~ /terminated by signal 9/g;
+note("crash restarts survived: $crashes");
+
+$node->stop('fast');
+done_testing();
