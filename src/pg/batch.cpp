@@ -126,7 +126,7 @@ BatchResult claim_and_process(const std::function<ClaimResult()>& claim, const s
         process(claimed, probe(claimed), WriteMode::Bulk, out);
     });
     if (failure) {
-        report(DEBUG1, "assignment_v3: a batch write failed; processing booking by booking", failure->message);
+        report(LOG, "assignment_v3: a batch failed and is processed again booking by booking", failure->message);
         out = BatchResult{};
         const ClaimResult claimed = claim();
         process(claimed, probe(claimed), WriteMode::EachBooking, out);

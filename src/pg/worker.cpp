@@ -17,6 +17,7 @@ extern "C" {
 #include "commands/extension.h"
 #include "postmaster/interrupt.h"
 #include "tcop/tcopprot.h"
+#include "utils/timeout.h"
 #include "utils/wait_event.h"
 }
 
@@ -199,11 +200,17 @@ LoopStep run_one_batch(int consecutive_errors) {
     {
         SetCurrentStatementStartTimestamp();
         StartTransactionCommand();
+        // Postgres arms statement_timeout for client statements only; a worker applies it to
+        // each batch, so that a batch stuck in a slow trigger or lock rolls back whole.
+        if (StatementTimeout > 0) {
+            enable_timeout_after(STATEMENT_TIMEOUT, StatementTimeout);
+        }
         PushActiveSnapshot(GetTransactionSnapshot());
         pgstat_report_activity(STATE_RUNNING, "assignment_v3: claiming and assigning bookings");
         set_state(WorkerState::Processing);
         const BatchReport report = batch_body();
         PopActiveSnapshot();
+        disable_timeout(STATEMENT_TIMEOUT, false);
         CommitTransactionCommand();
         pgstat_report_stat(false);
         pgstat_report_activity(STATE_IDLE, nullptr);
@@ -214,6 +221,7 @@ LoopStep run_one_batch(int consecutive_errors) {
     PG_CATCH();
     {
         MemoryContextSwitchTo(loop_context);
+        disable_timeout(STATEMENT_TIMEOUT, false);
         ErrorData* error = CopyErrorData();
         EmitErrorReport();
         FlushErrorState();
