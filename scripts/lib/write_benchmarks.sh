@@ -46,7 +46,7 @@ figures=$(mktemp)
     awk -F'\t' '$1 ~ /^worker_.*_rss_kb$/ {print}' "$results" | while IFS=$'\t' read -r key value; do
         pid=${key#worker_}; pid=${pid%_rss_kb}
         private=$(v "worker_${pid}_private_kb")
-        echo "| 7 | worker $pid after the drain: resident / private | $((value / 1024)) MB / $((private / 1024)) MB | < 32 MB | $(mark "$value < 32768") |"
+        echo "| 7 | worker $pid after the drain: private memory (resident, with the shared buffers it mapped) | $((private / 1024)) MB ($((value / 1024)) MB) | < 32 MB | $(mark "$private < 32768") |"
     done
     echo "<!-- figures:end -->"
 } >"$figures"

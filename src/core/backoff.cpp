@@ -14,7 +14,8 @@ Micros retry_delay(const BackoffPolicy& policy, int attempt, std::uint64_t jitte
     raw = std::min(raw, cap);
     const Micros half = raw / 2;
     const std::uint64_t span = static_cast<std::uint64_t>(raw - half) + 1;
-    return half + static_cast<Micros>(mix64(jitter_seed + static_cast<std::uint64_t>(attempt)) % span);
+    return half +
+           static_cast<Micros>(mix64(jitter_seed + static_cast<std::uint64_t>(attempt)) % span);
 }
 
 }  // namespace av3

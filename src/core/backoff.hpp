@@ -10,7 +10,7 @@
 namespace av3 {
 
 struct BackoffPolicy {
-    Micros base = kMicrosPerSecond;  // delay scale of the first retry
+    Micros base = kMicrosPerSecond;     // delay scale of the first retry
     Micros max = 5 * kMicrosPerMinute;  // cap of the exponential part
 };
 

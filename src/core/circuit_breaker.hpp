@@ -19,8 +19,8 @@ enum class CircuitState : std::uint8_t { Closed, Open, HalfOpen };
 std::string_view circuit_state_name(CircuitState state);
 
 struct CircuitBreakerPolicy {
-    int threshold = 5;  // unexpected errors that trip the breaker...
-    Micros window = kMicrosPerMinute;  // ...when they fall within this window
+    int threshold = 5;                        // unexpected errors that trip the breaker...
+    Micros window = kMicrosPerMinute;         // ...when they fall within this window
     Micros cooldown = 30 * kMicrosPerSecond;  // time open before a probe is admitted
 };
 
@@ -31,14 +31,14 @@ struct CircuitBreaker {
     Micros window_started_at = 0;
     Micros opened_at = 0;
     Micros probe_started_at = 0;  // when the half-open probe was admitted
-    std::uint64_t trips = 0;  // how many times it opened, ever
+    std::uint64_t trips = 0;      // how many times it opened, ever
     std::int64_t last_failure_at = 0;
 };
 
 enum class Admission : std::uint8_t {
     Allow,  // closed: claim normally
     Probe,  // half-open: exactly one invocation may run, and its result decides
-    Deny,  // open (or a probe is already running)
+    Deny,   // open (or a probe is already running)
 };
 
 // Called before claiming V3 work.

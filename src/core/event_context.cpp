@@ -111,9 +111,12 @@ EventContext& EventContext::add(std::string_view key, bool value) {
     return add_rendered(key, value ? "true" : "false", false);
 }
 
-EventContext& EventContext::add_null(std::string_view key) { return add_rendered(key, "null", false); }
+EventContext& EventContext::add_null(std::string_view key) {
+    return add_rendered(key, "null", false);
+}
 
-EventContext& EventContext::add_strings(std::string_view key, const std::vector<std::string>& values) {
+EventContext& EventContext::add_strings(std::string_view key,
+                                        const std::vector<std::string>& values) {
     std::string array = "[";
     for (const std::string& value : values) {
         if (array.size() > 1) {
@@ -139,7 +142,8 @@ std::string EventContext::render(std::size_t max_bytes) const {
 
     // Too large: cut long values down to a fair share of the budget, then drop fields from the end;
     // `reason` is kept whatever it costs (it is what the runbook's queries group by).
-    const std::string flag = "\"truncated\": true, \"original_bytes\": " + std::to_string(full.size());
+    const std::string flag =
+        "\"truncated\": true, \"original_bytes\": " + std::to_string(full.size());
     std::vector<std::string> values;
     values.reserve(fields_.size());
     for (const Field& field : fields_) {
@@ -154,9 +158,11 @@ std::string EventContext::render(std::size_t max_bytes) const {
         }
         return join(kept, flag);
     };
-    const std::size_t per_value_budget = std::max<std::size_t>(32, max_bytes / (fields_.size() + 1));
+    const std::size_t per_value_budget =
+        std::max<std::size_t>(32, max_bytes / (fields_.size() + 1));
     for (std::size_t i = 0; i < fields_.size(); ++i) {
-        if (fields_[i].is_string && fields_[i].key != kEssentialKey && values[i].size() > per_value_budget) {
+        if (fields_[i].is_string && fields_[i].key != kEssentialKey &&
+            values[i].size() > per_value_budget) {
             values[i].clear();
             append_json_string(values[i], shortened(fields_[i].raw, per_value_budget / 2));
         } else if (!fields_[i].is_string && values[i].size() > per_value_budget) {

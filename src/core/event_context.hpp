@@ -15,9 +15,13 @@ namespace av3 {
 class EventContext {
 public:
     EventContext& add(std::string_view key, std::string_view value);
-    EventContext& add(std::string_view key, const char* value) { return add(key, std::string_view(value)); }
+    EventContext& add(std::string_view key, const char* value) {
+        return add(key, std::string_view(value));
+    }
     EventContext& add(std::string_view key, std::int64_t value);
-    EventContext& add(std::string_view key, int value) { return add(key, static_cast<std::int64_t>(value)); }
+    EventContext& add(std::string_view key, int value) {
+        return add(key, static_cast<std::int64_t>(value));
+    }
     EventContext& add(std::string_view key, double value);
     EventContext& add(std::string_view key, bool value);
     EventContext& add_null(std::string_view key);
@@ -30,7 +34,7 @@ public:
 
 private:
     struct Field {
-        std::string key;  // already quoted and escaped
+        std::string key;    // already quoted and escaped
         std::string value;  // JSON text
         bool is_string;
         std::string raw;  // the unescaped text of a string value, for shortening

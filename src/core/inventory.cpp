@@ -114,9 +114,8 @@ void Inventory::enumerate_combinations(const std::vector<std::vector<std::uint16
                     }
                 }
             }
-            std::sort(next.begin(), next.end(), [](const Partial& a, const Partial& b) {
-                return a.members < b.members;
-            });
+            std::sort(next.begin(), next.end(),
+                      [](const Partial& a, const Partial& b) { return a.members < b.members; });
             next.erase(std::unique(next.begin(), next.end(),
                                    [](const Partial& a, const Partial& b) {
                                        return a.members == b.members;

@@ -31,11 +31,12 @@ struct TableInfo {
 
 // A way to seat a party: one table or a connected group of adjacent tables in one zone.
 struct SeatingOption {
-    int capacity = 0;  // seats in total
+    int capacity = 0;   // seats in total
     int min_party = 1;  // the largest min_party of its tables
     std::uint8_t table_count = 0;
     std::uint16_t zone = 0;  // index into Inventory::zones()
-    std::array<std::uint16_t, kMaxComboTables> tables{};  // indexes into Inventory::tables(), ascending
+    std::array<std::uint16_t, kMaxComboTables>
+        tables{};  // indexes into Inventory::tables(), ascending
 
     bool admits(int party_size) const { return capacity >= party_size && min_party <= party_size; }
 };
@@ -46,7 +47,8 @@ public:
     // adjacency edges (edges touching unknown or inactive tables, or crossing zones, are ignored:
     // combinations never span zones). max_combo_tables is clamped to [1, kMaxComboTables].
     static Inventory build(std::vector<TableInfo> tables,
-                           const std::vector<std::pair<Uuid, Uuid>>& adjacency, int max_combo_tables);
+                           const std::vector<std::pair<Uuid, Uuid>>& adjacency,
+                           int max_combo_tables);
 
     const std::vector<TableInfo>& tables() const { return tables_; }
     const std::vector<std::string>& zones() const { return zones_; }

@@ -68,7 +68,7 @@ struct Transition {
     AssignmentState from;
     AssignmentState to;
     std::string_view reason;  // empty for the steps of a success
-    int version;  // after the transition
+    int version;              // after the transition
 };
 
 struct InvocationPlan {
@@ -77,9 +77,9 @@ struct InvocationPlan {
     std::vector<Transition> transitions;
     AssignmentState final_state = AssignmentState::Created;
     int final_version = 0;
-    int attempts = 0;  // after this invocation
+    int attempts = 0;        // after this invocation
     Micros retry_delay = 0;  // for Retry
-    FitResult fit;  // for Confirmed
+    FitResult fit;           // for Confirmed
 
     bool changes_booking() const { return !transitions.empty(); }
 };

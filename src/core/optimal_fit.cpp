@@ -42,9 +42,8 @@ FitResult optimal_fit(const Inventory& inventory, const Schedule& schedule,
     if (request.party_size <= 0 || request.during.upper <= request.during.lower) {
         return result;
     }
-    int preferred_zone = request.zone_preference.empty()
-                             ? -1
-                             : inventory.zone_index(request.zone_preference);
+    int preferred_zone =
+        request.zone_preference.empty() ? -1 : inventory.zone_index(request.zone_preference);
     result.option = best_free(inventory.singles(), schedule, request, preferred_zone);
     if (result.option == nullptr) {
         result.option = best_free(inventory.combinations(), schedule, request, preferred_zone);

@@ -13,7 +13,7 @@ namespace av3 {
 
 struct FitRequest {
     int party_size = 0;
-    Interval during;  // [start_at, end_at + turn_buffer)
+    Interval during;                   // [start_at, end_at + turn_buffer)
     std::string_view zone_preference;  // empty: no preference
 };
 
@@ -24,6 +24,7 @@ struct FitResult {
     bool is_combination() const { return option != nullptr && option->table_count > 1; }
 };
 
-FitResult optimal_fit(const Inventory& inventory, const Schedule& schedule, const FitRequest& request);
+FitResult optimal_fit(const Inventory& inventory, const Schedule& schedule,
+                      const FitRequest& request);
 
 }  // namespace av3

@@ -10,10 +10,10 @@
 namespace av3 {
 
 enum class PipelineMode {
-    Off,  // nobody assigns the restaurant's bookings; they wait
+    Off,     // nobody assigns the restaurant's bookings; they wait
     Legacy,  // the legacy first-fit planner
     Shadow,  // the legacy planner, plus a V3 plan recorded for comparison
-    V3,  // the V3 coordinator
+    V3,      // the V3 coordinator
 };
 
 std::string_view mode_name(PipelineMode mode);
@@ -24,9 +24,9 @@ enum class RolloutOverride { V3, Legacy, Shadow };
 std::optional<RolloutOverride> parse_override(std::string_view name);
 
 struct RolloutFlags {
-    bool enabled = false;  // assignment_v3.enabled: the V3 kill switch
-    bool shadow = false;  // assignment_v3.shadow
-    int rollout_percent = 100;  // assignment_v3.rollout_percent
+    bool enabled = false;        // assignment_v3.enabled: the V3 kill switch
+    bool shadow = false;         // assignment_v3.shadow
+    int rollout_percent = 100;   // assignment_v3.rollout_percent
     bool legacy_planner = true;  // assignment_v3.legacy_planner
 };
 

@@ -7,8 +7,8 @@ namespace av3 {
 namespace {
 
 constexpr std::array<std::string_view, kAssignmentStateCount> kStateNames = {
-    "created", "capacity_verified", "table_selected", "confirmed",
-    "retry_scheduled", "manual_review", "cancelled",
+    "created",         "capacity_verified", "table_selected", "confirmed",
+    "retry_scheduled", "manual_review",     "cancelled",
 };
 
 using S = AssignmentState;

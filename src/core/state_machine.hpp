@@ -38,12 +38,12 @@ bool is_intermediate(AssignmentState state);
 // subset of the table below (a modification may reset any live booking, an operator may
 // confirm from manual review, ...).
 enum class TransitionCause {
-    Coordinator,  // an invocation of the V3 coordinator
-    Modification,  // party size or time changed by the application
-    Cancellation,  // cancel_booking() or status set to cancelled
-    Requeue,  // requeue() by an operator
+    Coordinator,       // an invocation of the V3 coordinator
+    Modification,      // party size or time changed by the application
+    Cancellation,      // cancel_booking() or status set to cancelled
+    Requeue,           // requeue() by an operator
     ManualAssignment,  // assign_manually() by an operator
-    LegacyPlanner,  // the legacy planner writes its outcome directly (no state machine)
+    LegacyPlanner,     // the legacy planner writes its outcome directly (no state machine)
 };
 
 std::string_view cause_name(TransitionCause cause);

@@ -16,7 +16,8 @@ Micros take_token(TokenBucket& bucket, const RatePolicy& policy, Micros now) {
         bucket.initialised = true;
     }
     if (now > bucket.refilled_at) {
-        const double elapsed_seconds = static_cast<double>(now - bucket.refilled_at) / kMicrosPerSecond;
+        const double elapsed_seconds =
+            static_cast<double>(now - bucket.refilled_at) / kMicrosPerSecond;
         bucket.tokens = std::min(burst, bucket.tokens + elapsed_seconds * policy.per_second);
         bucket.refilled_at = now;
     }
@@ -25,7 +26,8 @@ Micros take_token(TokenBucket& bucket, const RatePolicy& policy, Micros now) {
         return 0;
     }
     const double missing = 1.0 - bucket.tokens;
-    return std::max<Micros>(1, static_cast<Micros>(std::ceil(missing / policy.per_second * kMicrosPerSecond)));
+    return std::max<Micros>(
+        1, static_cast<Micros>(std::ceil(missing / policy.per_second * kMicrosPerSecond)));
 }
 
 }  // namespace av3

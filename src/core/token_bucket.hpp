@@ -8,7 +8,7 @@ namespace av3 {
 
 struct RatePolicy {
     double per_second = 0;  // refill rate; <= 0 means unlimited
-    double burst = 1;  // bucket size
+    double burst = 1;       // bucket size
 };
 
 struct TokenBucket {

@@ -37,7 +37,9 @@ struct Uuid {
 };
 
 struct UuidHasher {
-    std::size_t operator()(const Uuid& id) const { return static_cast<std::size_t>(id.stable_hash()); }
+    std::size_t operator()(const Uuid& id) const {
+        return static_cast<std::size_t>(id.stable_hash());
+    }
 };
 
 // Mixes a 64-bit value (splitmix64 finaliser); used to derive stable pseudo-random numbers.

@@ -18,14 +18,16 @@ struct RestaurantGroup {
     std::vector<const ClaimedBooking*> bookings;
 };
 
-std::vector<RestaurantGroup> group_by_restaurant(const std::vector<ClaimedBooking>& bookings, bool v3) {
+std::vector<RestaurantGroup> group_by_restaurant(const std::vector<ClaimedBooking>& bookings,
+                                                 bool v3) {
     std::vector<RestaurantGroup> groups;
     for (const ClaimedBooking& b : bookings) {
         if ((b.mode == PipelineMode::V3) != v3) {
             continue;
         }
-        auto it = std::find_if(groups.begin(), groups.end(),
-                               [&](const RestaurantGroup& g) { return g.restaurant_id == b.restaurant_id; });
+        auto it = std::find_if(groups.begin(), groups.end(), [&](const RestaurantGroup& g) {
+            return g.restaurant_id == b.restaurant_id;
+        });
         if (it == groups.end()) {
             groups.push_back(RestaurantGroup{b.restaurant_id, {}});
             it = groups.end() - 1;
@@ -35,19 +37,22 @@ std::vector<RestaurantGroup> group_by_restaurant(const std::vector<ClaimedBookin
     return groups;
 }
 
-std::unique_ptr<RestaurantRun> load_run(const RestaurantGroup& group, std::optional<SubtransactionError>* failure) {
+std::unique_ptr<RestaurantRun> load_run(const RestaurantGroup& group,
+                                        std::optional<SubtransactionError>* failure) {
     std::unique_ptr<RestaurantRun> run;
     std::vector<BookingView> views;
     views.reserve(group.bookings.size());
     for (const ClaimedBooking* b : group.bookings) {
         views.push_back(b->view);
     }
-    *failure = in_subtransaction(
-        [&] { run = RestaurantRun::load(RestaurantCache::instance().info(group.restaurant_id), views); });
+    *failure = in_subtransaction([&] {
+        run = RestaurantRun::load(RestaurantCache::instance().info(group.restaurant_id), views);
+    });
     return run;
 }
 
-void run_v3(const std::vector<ClaimedBooking>& bookings, bool probe, WriteMode mode, BatchResult& out) {
+void run_v3(const std::vector<ClaimedBooking>& bookings, bool probe, WriteMode mode,
+            BatchResult& out) {
     std::vector<RestaurantGroup> groups = group_by_restaurant(bookings, true);
     if (groups.empty()) {
         return;
@@ -66,8 +71,9 @@ void run_v3(const std::vector<ClaimedBooking>& bookings, bool probe, WriteMode m
     out.results.insert(out.results.end(), std::make_move_iterator(results.begin()),
                        std::make_move_iterator(results.end()));
     const Micros now = now_micros();
-    record_circuit_change(record_v3_results(coordinator.successes(), coordinator.failures(), probe, now),
-                          probe ? "probe_failed" : "error_threshold");
+    record_circuit_change(
+        record_v3_results(coordinator.successes(), coordinator.failures(), probe, now),
+        probe ? "probe_failed" : "error_threshold");
 }
 
 void run_legacy(const std::vector<ClaimedBooking>& bookings, BatchResult& out) {
@@ -79,11 +85,13 @@ void run_legacy(const std::vector<ClaimedBooking>& bookings, BatchResult& out) {
     ShadowRecorder shadow;
     for (const RestaurantGroup& group : groups) {
         std::unique_ptr<RestaurantRun> run;
-        const bool shadowed = std::any_of(group.bookings.begin(), group.bookings.end(),
-                                          [](const ClaimedBooking* b) { return b->mode == PipelineMode::Shadow; });
+        const bool shadowed =
+            std::any_of(group.bookings.begin(), group.bookings.end(),
+                        [](const ClaimedBooking* b) { return b->mode == PipelineMode::Shadow; });
         if (shadowed) {
             std::optional<SubtransactionError> failure;
-            run = load_run(group, &failure);  // without it there is no plan, but legacy still serves
+            run =
+                load_run(group, &failure);  // without it there is no plan, but legacy still serves
         }
         for (const ClaimedBooking* booking : group.bookings) {
             if (run && booking->mode == PipelineMode::Shadow) {
@@ -119,14 +127,16 @@ void process(const ClaimResult& claim, bool probe, WriteMode mode, BatchResult& 
 // Why not a subtransaction per booking always: a row locked FOR UPDATE by one (sub)transaction
 // and updated by a nested one needs a MultiXact, which made every claim of a busy queue pay for
 // the lookups. Locking and updating in the same subtransaction needs none.
-BatchResult claim_and_process(const std::function<ClaimResult()>& claim, const std::function<bool(const ClaimResult&)>& probe) {
+BatchResult claim_and_process(const std::function<ClaimResult()>& claim,
+                              const std::function<bool(const ClaimResult&)>& probe) {
     BatchResult out;
     std::optional<SubtransactionError> failure = in_subtransaction([&] {
         const ClaimResult claimed = claim();
         process(claimed, probe(claimed), WriteMode::Bulk, out);
     });
     if (failure) {
-        report(LOG, "assignment_v3: a batch failed and is processed again booking by booking", failure->message);
+        report(LOG, "assignment_v3: a batch failed and is processed again booking by booking",
+               failure->message);
         out = BatchResult{};
         const ClaimResult claimed = claim();
         process(claimed, probe(claimed), WriteMode::EachBooking, out);
@@ -149,10 +159,12 @@ void record_circuit_change(CircuitChange change, std::string_view why) {
             .add("window_ms", policy.window / kMicrosPerMilli)
             .add("cooldown_ms", policy.cooldown / kMicrosPerMilli)
             .add("trips", static_cast<std::int64_t>(circuit_snapshot().trips));
-        events.add(source::kCoordinator, "coordinator.circuit_open", Severity::Error, std::nullopt, std::nullopt, ctx);
+        events.add(source::kCoordinator, "coordinator.circuit_open", Severity::Error, std::nullopt,
+                   std::nullopt, ctx);
     } else {
         ctx.add("state", "closed");
-        events.add(source::kCoordinator, "coordinator.circuit_closed", Severity::Info, std::nullopt, std::nullopt, ctx);
+        events.add(source::kCoordinator, "coordinator.circuit_closed", Severity::Info, std::nullopt,
+                   std::nullopt, ctx);
     }
     events.flush();
 }
@@ -184,8 +196,9 @@ BatchResult run_batch(int limit) {
 InvocationResult run_single(const Uuid& booking_id, std::optional<PipelineMode> forced) {
     std::optional<ClaimedBooking> booking = lock_booking(booking_id);
     if (!booking) {
-        throw UserError(ERRCODE_NO_DATA_FOUND, "booking " + booking_id.to_string() + " does not exist",
-                        {}, "Check the id against assignment_v3.bookings.");
+        throw UserError(ERRCODE_NO_DATA_FOUND,
+                        "booking " + booking_id.to_string() + " does not exist", {},
+                        "Check the id against assignment_v3.bookings.");
     }
     if (forced) {
         booking->mode = *forced;
@@ -217,7 +230,8 @@ InvocationResult run_single(const Uuid& booking_id, std::optional<PipelineMode> 
     }
     ClaimResult claim;
     claim.bookings.push_back(std::move(*booking));
-    BatchResult out = claim_and_process([&] { return claim; }, [probe](const ClaimResult&) { return probe; });
+    BatchResult out =
+        claim_and_process([&] { return claim; }, [probe](const ClaimResult&) { return probe; });
     return out.results.front();
 }
 

@@ -20,8 +20,8 @@ namespace {
 
 // The columns the guard reads or writes, by name (attribute numbers come from the relation).
 struct BookingColumns {
-    int id, restaurant_id, party_size, start_at, end_at, status, assignment_state, assignment_version, attempts,
-        next_attempt_at, last_reason, updated_at, queued_at;
+    int id, restaurant_id, party_size, start_at, end_at, status, assignment_state,
+        assignment_version, attempts, next_attempt_at, last_reason, updated_at, queued_at;
 
     explicit BookingColumns(TupleDesc desc) {
         id = column(desc, "id");
@@ -42,7 +42,8 @@ struct BookingColumns {
     static int column(TupleDesc desc, const char* name) {
         const int n = SPI_fnumber(desc, name);
         if (n <= 0) {
-            throw UserError(ERRCODE_UNDEFINED_COLUMN, std::string("bookings has no column ") + name);
+            throw UserError(ERRCODE_UNDEFINED_COLUMN,
+                            std::string("bookings has no column ") + name);
         }
         return n;
     }
@@ -83,12 +84,15 @@ struct BookingRow {
 };
 
 constexpr const char* kAllowedChanges =
-    "Applications may change party_size, start_at, end_at and zone_preference, and cancel by setting status to "
-    "'cancelled' (or call assignment_v3.cancel_booking()); use assignment_v3.assign_manually() to seat a booking "
+    "Applications may change party_size, start_at, end_at and zone_preference, and cancel by "
+    "setting status to "
+    "'cancelled' (or call assignment_v3.cancel_booking()); use assignment_v3.assign_manually() to "
+    "seat a booking "
     "and assignment_v3.requeue() to take it out of manual review.";
 
 Statement& release_tables() {
-    static Statement statement("DELETE FROM assignment_v3.table_assignments WHERE booking_id = $1", {UUIDOID});
+    static Statement statement("DELETE FROM assignment_v3.table_assignments WHERE booking_id = $1",
+                               {UUIDOID});
     return statement;
 }
 
@@ -97,7 +101,8 @@ Statement& wake_retries() {
     static Statement statement(
         "UPDATE assignment_v3.bookings SET next_attempt_at = now() "
         "WHERE id IN (SELECT id FROM assignment_v3.bookings "
-        "             WHERE restaurant_id = $1 AND status = 'pending' AND assignment_state = 'retry_scheduled' "
+        "             WHERE restaurant_id = $1 AND status = 'pending' AND assignment_state = "
+        "'retry_scheduled' "
         "               AND next_attempt_at > now() AND id <> $2 FOR UPDATE SKIP LOCKED)",
         {UUIDOID, UUIDOID});
     return statement;
@@ -118,8 +123,8 @@ public:
         }
         bool* raw_nulls = nulls.get();
         return pg_call([&] {
-            return heap_modify_tuple_by_cols(tuple, desc, static_cast<int>(columns_.size()), columns_.data(),
-                                             values_.data(), raw_nulls);
+            return heap_modify_tuple_by_cols(tuple, desc, static_cast<int>(columns_.size()),
+                                             columns_.data(), values_.data(), raw_nulls);
         });
     }
 
@@ -129,7 +134,8 @@ private:
     std::vector<bool> nulls_;
 };
 
-void refuse(const std::string& message, const std::string& detail, const std::string& hint = kAllowedChanges) {
+void refuse(const std::string& message, const std::string& detail,
+            const std::string& hint = kAllowedChanges) {
     throw UserError(ERRCODE_CHECK_VIOLATION, message, detail, hint);
 }
 
@@ -138,12 +144,17 @@ HeapTuple check_insert(HeapTuple tuple, TupleDesc desc, const BookingColumns& c)
         return tuple;
     }
     BookingRow row(tuple, desc, c);
-    if (row.state != AssignmentState::Created || row.status != "pending" || row.version != 0 || row.attempts != 0) {
-        refuse("new bookings start with status 'pending', assignment_state 'created', version 0 and no attempts",
-               "The new row has status '" + row.status + "', assignment_state '" + row.state_text + "', version " +
-                   std::to_string(row.version) + " and " + std::to_string(row.attempts) + " attempts.",
-               "Insert the booking with the defaults: assignment_v3 assigns it, or seat it yourself with "
-               "assignment_v3.assign_manually().");
+    if (row.state != AssignmentState::Created || row.status != "pending" || row.version != 0 ||
+        row.attempts != 0) {
+        refuse(
+            "new bookings start with status 'pending', assignment_state 'created', version 0 and "
+            "no attempts",
+            "The new row has status '" + row.status + "', assignment_state '" + row.state_text +
+                "', version " + std::to_string(row.version) + " and " +
+                std::to_string(row.attempts) + " attempts.",
+            "Insert the booking with the defaults: assignment_v3 assigns it, or seat it yourself "
+            "with "
+            "assignment_v3.assign_manually().");
     }
     return tuple;
 }
@@ -154,7 +165,8 @@ void record_application_transition(const BookingRow& before, AssignmentState to,
     SpiConnection spi;
     release_tables().run({{uuid_datum(before.id), false}});
     if (cause == TransitionCause::Cancellation) {
-        wake_retries().run({{uuid_datum(before.restaurant_id), false}, {uuid_datum(before.id), false}});
+        wake_retries().run(
+            {{uuid_datum(before.restaurant_id), false}, {uuid_datum(before.id), false}});
     }
     EventContext ctx;
     ctx.add("from", before.state_text)
@@ -163,14 +175,15 @@ void record_application_transition(const BookingRow& before, AssignmentState to,
         .add("version", version)
         .add("cause", cause_name(cause));
     EventBuffer events;
-    events.add(source::kStateMachine, "booking.assignment_state_transition", Severity::Info, before.id,
-               before.restaurant_id, ctx);
+    events.add(source::kStateMachine, "booking.assignment_state_transition", Severity::Info,
+               before.id, before.restaurant_id, ctx);
     events.flush();
     spi.finish();
     wake_workers_at_commit();
 }
 
-HeapTuple check_update(HeapTuple old_tuple, HeapTuple new_tuple, TupleDesc desc, const BookingColumns& c) {
+HeapTuple check_update(HeapTuple old_tuple, HeapTuple new_tuple, TupleDesc desc,
+                       const BookingColumns& c) {
     const BookingRow before(old_tuple, desc, c);
     const BookingRow after(new_tuple, desc, c);
     const std::string booking = "booking " + before.id.to_string();
@@ -183,35 +196,41 @@ HeapTuple check_update(HeapTuple old_tuple, HeapTuple new_tuple, TupleDesc desc,
     if (auto cause = current_internal_write()) {
         if (!before.state || !after.state || !write_allowed(*before.state, *after.state, *cause)) {
             refuse("illegal assignment state transition for " + booking,
-                   "assignment_v3 (" + std::string(cause_name(*cause)) + ") tried to move it from '" +
-                       before.state_text + "' to '" + after.state_text + "'.",
+                   "assignment_v3 (" + std::string(cause_name(*cause)) +
+                       ") tried to move it from '" + before.state_text + "' to '" +
+                       after.state_text + "'.",
                    "This is a bug in assignment_v3; please report it with this message.");
         }
         return new_tuple;
     }
 
     const bool state_changed = before.state_text != after.state_text;
-    const bool managed_changed = before.version != after.version || before.attempts != after.attempts ||
+    const bool managed_changed = before.version != after.version ||
+                                 before.attempts != after.attempts ||
                                  before.last_reason_null != after.last_reason_null ||
                                  before.last_reason != after.last_reason;
     const bool status_changed = before.status != after.status;
     const bool cancelling = status_changed && after.status == "cancelled";
-    const bool time_or_size_changed = before.party_size != after.party_size || before.start_at != after.start_at ||
+    const bool time_or_size_changed = before.party_size != after.party_size ||
+                                      before.start_at != after.start_at ||
                                       before.end_at != after.end_at;
 
     if (managed_changed || (state_changed && !(cancelling && after.state_text == "cancelled"))) {
         std::string changes;
         auto describe = [&](const char* column, const std::string& from, const std::string& to) {
             if (from != to) {
-                changes += std::string(changes.empty() ? "" : ", ") + column + " from " + from + " to " + to;
+                changes += std::string(changes.empty() ? "" : ", ") + column + " from " + from +
+                           " to " + to;
             }
         };
         describe("assignment_state", "'" + before.state_text + "'", "'" + after.state_text + "'");
-        describe("assignment_version", std::to_string(before.version), std::to_string(after.version));
+        describe("assignment_version", std::to_string(before.version),
+                 std::to_string(after.version));
         describe("attempts", std::to_string(before.attempts), std::to_string(after.attempts));
         describe("last_reason", before.last_reason_null ? "NULL" : "'" + before.last_reason + "'",
                  after.last_reason_null ? "NULL" : "'" + after.last_reason + "'");
-        refuse("the assignment of " + booking + " is managed by assignment_v3", "The update changes " + changes + ".");
+        refuse("the assignment of " + booking + " is managed by assignment_v3",
+               "The update changes " + changes + ".");
     }
     if (before.state == AssignmentState::Cancelled && (status_changed || time_or_size_changed)) {
         refuse(booking + " is cancelled", "Cancelled bookings cannot be changed or un-cancelled.",
@@ -225,7 +244,8 @@ HeapTuple check_update(HeapTuple old_tuple, HeapTuple new_tuple, TupleDesc desc,
         return new_tuple;  // zone_preference, next_attempt_at, updated_at: nothing to do
     }
 
-    const TransitionCause cause = cancelling ? TransitionCause::Cancellation : TransitionCause::Modification;
+    const TransitionCause cause =
+        cancelling ? TransitionCause::Cancellation : TransitionCause::Modification;
     const AssignmentState to = cancelling ? AssignmentState::Cancelled : AssignmentState::Created;
     if (!before.state || !transition_allowed(*before.state, to, cause)) {
         refuse("illegal assignment state transition for " + booking,
@@ -251,11 +271,13 @@ HeapTuple check_update(HeapTuple old_tuple, HeapTuple new_tuple, TupleDesc desc,
 
 Datum guard(FunctionCallInfo fcinfo) {
     if (!CALLED_AS_TRIGGER(fcinfo)) {
-        throw UserError(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED, "bookings_guard() must be called as a trigger");
+        throw UserError(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED,
+                        "bookings_guard() must be called as a trigger");
     }
     auto* trigger = reinterpret_cast<TriggerData*>(fcinfo->context);
     if (!TRIGGER_FIRED_BEFORE(trigger->tg_event) || !TRIGGER_FIRED_FOR_ROW(trigger->tg_event)) {
-        throw UserError(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED, "bookings_guard() must be a BEFORE ROW trigger");
+        throw UserError(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED,
+                        "bookings_guard() must be a BEFORE ROW trigger");
     }
     TupleDesc desc = trigger->tg_relation->rd_att;
     const BookingColumns columns(desc);
@@ -263,7 +285,8 @@ Datum guard(FunctionCallInfo fcinfo) {
         return PointerGetDatum(check_insert(trigger->tg_trigtuple, desc, columns));
     }
     if (TRIGGER_FIRED_BY_UPDATE(trigger->tg_event)) {
-        return PointerGetDatum(check_update(trigger->tg_trigtuple, trigger->tg_newtuple, desc, columns));
+        return PointerGetDatum(
+            check_update(trigger->tg_trigtuple, trigger->tg_newtuple, desc, columns));
     }
     return PointerGetDatum(trigger->tg_trigtuple);
 }
@@ -297,5 +320,4 @@ PGDLLEXPORT Datum av3_inventory_changed(PG_FUNCTION_ARGS) {
         return PointerGetDatum(nullptr);
     });
 }
-
 }

@@ -11,14 +11,16 @@ Statement& update_bookings() {
     static Statement statement(
         "UPDATE assignment_v3.bookings b SET "
         "  assignment_state = u.state, status = u.status, assignment_version = u.new_version, "
-        "  attempts = u.attempts, next_attempt_at = coalesce(u.next_attempt_at, b.next_attempt_at), "
+        "  attempts = u.attempts, next_attempt_at = coalesce(u.next_attempt_at, "
+        "b.next_attempt_at), "
         "  last_reason = u.last_reason, updated_at = u.updated_at "
         "FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::int[], $6::int[], "
         "            $7::timestamptz[], $8::text[], $9::timestamptz[]) "
-        "  AS u(id, expected_version, state, status, new_version, attempts, next_attempt_at, last_reason, updated_at) "
+        "  AS u(id, expected_version, state, status, new_version, attempts, next_attempt_at, "
+        "last_reason, updated_at) "
         "WHERE b.id = u.id AND b.assignment_version = u.expected_version",
-        {UUIDARRAYOID, INT4ARRAYOID, TEXTARRAYOID, TEXTARRAYOID, INT4ARRAYOID, INT4ARRAYOID, TIMESTAMPTZARRAYOID,
-         TEXTARRAYOID, TIMESTAMPTZARRAYOID});
+        {UUIDARRAYOID, INT4ARRAYOID, TEXTARRAYOID, TEXTARRAYOID, INT4ARRAYOID, INT4ARRAYOID,
+         TIMESTAMPTZARRAYOID, TEXTARRAYOID, TIMESTAMPTZARRAYOID});
     return statement;
 }
 
@@ -26,11 +28,14 @@ Statement& insert_assignments() {
     static Statement statement(
         "INSERT INTO assignment_v3.table_assignments "
         "  (booking_id, table_id, restaurant_id, during, pipeline, created_at) "
-        "SELECT a.booking_id, a.table_id, a.restaurant_id, tstzrange(a.lower, a.upper), a.pipeline, a.created_at "
-        "FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::timestamptz[], $5::timestamptz[], $6::text[], "
-        "            $7::timestamptz[]) AS a(booking_id, table_id, restaurant_id, lower, upper, pipeline, created_at)",
-        {UUIDARRAYOID, UUIDARRAYOID, UUIDARRAYOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID, TEXTARRAYOID,
-         TIMESTAMPTZARRAYOID});
+        "SELECT a.booking_id, a.table_id, a.restaurant_id, tstzrange(a.lower, a.upper), "
+        "a.pipeline, a.created_at "
+        "FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::timestamptz[], $5::timestamptz[], "
+        "$6::text[], "
+        "            $7::timestamptz[]) AS a(booking_id, table_id, restaurant_id, lower, upper, "
+        "pipeline, created_at)",
+        {UUIDARRAYOID, UUIDARRAYOID, UUIDARRAYOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID,
+         TEXTARRAYOID, TIMESTAMPTZARRAYOID});
     return statement;
 }
 
@@ -100,7 +105,8 @@ void BookingWriter::write_all(const std::vector<BookingWrite*>& writes) {
             {timestamptz_array_datum(updated), false},
         });
         if (updated_rows.size() != ids.size()) {
-            throw UserError(kVersionConflictSqlstate, "booking version changed while it was being assigned");
+            throw UserError(kVersionConflictSqlstate,
+                            "booking version changed while it was being assigned");
         }
     }
     if (!a_booking.empty()) {

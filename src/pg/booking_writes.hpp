@@ -30,7 +30,7 @@ struct BookingWrite {
     int new_version = 0;
     int attempts = 0;
     std::optional<Micros> next_attempt_at;  // unchanged when empty
-    std::string last_reason;  // NULL when empty
+    std::string last_reason;                // NULL when empty
 
     std::string_view pipeline = "v3";  // of the assignment rows
     std::vector<AssignmentRow> assignments;
@@ -38,7 +38,7 @@ struct BookingWrite {
 };
 
 enum class WriteMode {
-    Bulk,  // three statements for the whole batch; an error propagates
+    Bulk,         // three statements for the whole batch; an error propagates
     EachBooking,  // a subtransaction per booking; an error becomes that booking's outcome
 };
 

@@ -27,8 +27,8 @@ Statement& select_due_restaurants() {
 }
 
 // Booking columns, in the order read_booking() expects.
-#define BOOKING_COLUMNS                                                                              \
-    "b.id, b.restaurant_id, b.party_size, b.start_at, b.end_at, b.assignment_state, "               \
+#define BOOKING_COLUMNS                                                               \
+    "b.id, b.restaurant_id, b.party_size, b.start_at, b.end_at, b.assignment_state, " \
     "b.assignment_version, b.attempts, b.last_reason, b.zone_preference, b.queued_at"
 
 // Per restaurant through bookings_runnable_idx. (A plan made while the table looked empty, by a
@@ -49,15 +49,17 @@ Statement& claim_bookings_statement() {
 }
 
 Statement& lock_one() {
-    static Statement statement(
-        "SELECT " BOOKING_COLUMNS " FROM assignment_v3.bookings b WHERE b.id = $1 FOR UPDATE", {UUIDOID});
+    static Statement statement("SELECT " BOOKING_COLUMNS
+                               " FROM assignment_v3.bookings b WHERE b.id = $1 FOR UPDATE",
+                               {UUIDOID});
     return statement;
 }
 
 Statement& select_next_due() {
     static Statement statement(
         "SELECT min(next_attempt_at) FROM assignment_v3.bookings "
-        "WHERE status = 'pending' AND assignment_state IN ('created', 'retry_scheduled') AND next_attempt_at > $1 "
+        "WHERE status = 'pending' AND assignment_state IN ('created', 'retry_scheduled') AND "
+        "next_attempt_at > $1 "
         "  AND assignment_version >= 0",  // bookings_due_idx
         {TIMESTAMPTZOID});
     return statement;
@@ -147,14 +149,16 @@ ClaimResult claim_bookings(const ClaimPlan& plan) {
     result.bookings.reserve(rows.size());
     for (std::uint64_t i = 0; i < rows.size(); ++i) {
         ClaimedBooking b = read_booking(rows[i]);
-        const auto at = std::find(plan.restaurants.begin(), plan.restaurants.end(), b.restaurant_id);
+        const auto at =
+            std::find(plan.restaurants.begin(), plan.restaurants.end(), b.restaurant_id);
         b.mode = plan.modes[static_cast<std::size_t>(at - plan.restaurants.begin())];
         b.rollout = cache.info(b.restaurant_id).override_mode ? "override" : "percentage";
         result.bookings.push_back(std::move(b));
     }
-    result.probe_used = plan.v3_admission == Admission::Probe &&
-                        std::any_of(result.bookings.begin(), result.bookings.end(),
-                                    [](const ClaimedBooking& b) { return b.mode == PipelineMode::V3; });
+    result.probe_used =
+        plan.v3_admission == Admission::Probe &&
+        std::any_of(result.bookings.begin(), result.bookings.end(),
+                    [](const ClaimedBooking& b) { return b.mode == PipelineMode::V3; });
     return result;
 }
 

@@ -23,7 +23,8 @@ struct ClaimedBooking {
     std::string last_reason;
     Micros queued_at = 0;  // when this version of the booking started waiting (latency)
     PipelineMode mode = PipelineMode::Off;
-    // Why that pipeline: "override" (restaurant_rollout), "percentage" or "forced" (assign_booking()).
+    // Why that pipeline: "override" (restaurant_rollout), "percentage" or "forced"
+    // (assign_booking()).
     std::string_view rollout = "percentage";
 };
 

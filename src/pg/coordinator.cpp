@@ -2,6 +2,7 @@
 
 #include "pg/settings.hpp"
 #include "pg/shared_policies.hpp"
+#include "pg/shared_state.hpp"
 #include "pg/spi.hpp"
 
 namespace av3::pg {
@@ -10,10 +11,12 @@ namespace {
 
 constexpr std::string_view kStrategy = "optimal_fit";
 
-double elapsed_ms(Micros since, Micros until) { return static_cast<double>(until - since) / kMicrosPerMilli; }
+double elapsed_ms(Micros since, Micros until) {
+    return static_cast<double>(until - since) / kMicrosPerMilli;
+}
 
-void add_transitions(EventBuffer& events, const ClaimedBooking& booking, const std::vector<Transition>& steps,
-                     Micros at) {
+void add_transitions(EventBuffer& events, const ClaimedBooking& booking,
+                     const std::vector<Transition>& steps, Micros at) {
     for (const Transition& t : steps) {
         EventContext ctx;
         ctx.add("from", state_name(t.from)).add("to", state_name(t.to));
@@ -21,8 +24,8 @@ void add_transitions(EventBuffer& events, const ClaimedBooking& booking, const s
             ctx.add("reason", t.reason);
         }
         ctx.add("version", t.version).add("cause", cause_name(TransitionCause::Coordinator));
-        events.add(source::kStateMachine, "booking.assignment_state_transition", Severity::Info, booking.view.id,
-                   booking.restaurant_id, ctx, at);
+        events.add(source::kStateMachine, "booking.assignment_state_transition", Severity::Info,
+                   booking.view.id, booking.restaurant_id, ctx, at);
     }
 }
 
@@ -64,13 +67,13 @@ BookingWrite V3Coordinator::start_write(const ClaimedBooking& booking, Micros st
     if (probe_) {
         ctx.add("probe", true);
     }
-    write.events.add(source::kCoordinator, "coordinator.start", Severity::Info, booking.view.id, booking.restaurant_id,
-                     ctx, started_at);
+    write.events.add(source::kCoordinator, "coordinator.start", Severity::Info, booking.view.id,
+                     booking.restaurant_id, ctx, started_at);
     return write;
 }
 
-void V3Coordinator::queue(const ClaimedBooking& booking, BookingWrite write, InvocationResult result,
-                          Micros started_at) {
+void V3Coordinator::queue(const ClaimedBooking& booking, BookingWrite write,
+                          InvocationResult result, Micros started_at) {
     result.booking_id = booking.view.id;
     result.pipeline = "v3";
     pending_.push_back(Pending{&booking, std::move(result), started_at});
@@ -80,6 +83,7 @@ void V3Coordinator::queue(const ClaimedBooking& booking, BookingWrite write, Inv
 void V3Coordinator::decide(RestaurantRun& run, const std::vector<const ClaimedBooking*>& bookings) {
     const InvocationSettings invocation = settings::invocation_settings();
     for (const ClaimedBooking* booking : bookings) {
+        set_current_booking(&booking->view.id);
         const Micros started_at = now_micros();
         BookingWrite write = start_write(*booking, started_at);
         const Micros wait = take_rate_token(booking->restaurant_id, started_at);
@@ -125,7 +129,9 @@ void V3Coordinator::decide(RestaurantRun& run, const std::vector<const ClaimedBo
                     .add("max_retries", invocation.max_retries);
                 break;
             case Outcome::ManualReview:
-                ctx.add("reason", plan.reason).add("attempts", plan.attempts).add("party_size", booking->view.party_size);
+                ctx.add("reason", plan.reason)
+                    .add("attempts", plan.attempts)
+                    .add("party_size", booking->view.party_size);
                 break;
             case Outcome::Noop:
             case Outcome::Error:
@@ -139,7 +145,8 @@ void V3Coordinator::decide(RestaurantRun& run, const std::vector<const ClaimedBo
     }
 }
 
-void V3Coordinator::fail(const std::vector<const ClaimedBooking*>& bookings, const SubtransactionError& error) {
+void V3Coordinator::fail(const std::vector<const ClaimedBooking*>& bookings,
+                         const SubtransactionError& error) {
     for (const ClaimedBooking* booking : bookings) {
         const Micros started_at = now_micros();
         Pending pending{booking, InvocationResult{}, started_at};
@@ -157,13 +164,13 @@ void V3Coordinator::noop(const ClaimedBooking& booking, std::string_view why) {
     if (why == reason::kLockContention) {
         EventContext held;
         held.add("reason", why);
-        write.events.add(source::kCoordinator, "coordinator.lock_contention", Severity::Info, booking.view.id,
-                         booking.restaurant_id, held);
+        write.events.add(source::kCoordinator, "coordinator.lock_contention", Severity::Info,
+                         booking.view.id, booking.restaurant_id, held);
     }
     EventContext ctx;
     ctx.add("reason", why);
-    write.events.add(source::kCoordinator, "coordinator.noop", Severity::Info, booking.view.id, booking.restaurant_id,
-                     ctx);
+    write.events.add(source::kCoordinator, "coordinator.noop", Severity::Info, booking.view.id,
+                     booking.restaurant_id, ctx);
     InvocationResult result;
     result.outcome = Outcome::Noop;
     result.reason = std::string(why);
@@ -218,8 +225,8 @@ std::vector<InvocationResult> V3Coordinator::persist(WriteMode mode) {
             BookingWrite write = start_write(*p.booking, p.started_at);
             EventContext ctx;
             ctx.add("reason", reason::kVersionConflict);
-            write.events.add(source::kCoordinator, "coordinator.noop", Severity::Info, p.booking->view.id,
-                             p.booking->restaurant_id, ctx);
+            write.events.add(source::kCoordinator, "coordinator.noop", Severity::Info,
+                             p.booking->view.id, p.booking->restaurant_id, ctx);
             p.result.outcome = Outcome::Noop;
             p.result.reason = std::string(reason::kVersionConflict);
             writer_.add(std::move(write));
@@ -241,7 +248,9 @@ std::vector<InvocationResult> V3Coordinator::persist(WriteMode mode) {
             Pending& p = pending_[replaced[k]];
             writer_.add(error_write(p, *again[k], false));
             if (writer_.flush_each().front()) {
-                report(WARNING, "assignment_v3: could not record the outcome of booking " + p.booking->view.id.to_string(),
+                report(WARNING,
+                       "assignment_v3: could not record the outcome of booking " +
+                           p.booking->view.id.to_string(),
                        again[k]->message);
             }
         }

@@ -38,8 +38,10 @@ private:
         Micros started_at;
     };
     BookingWrite start_write(const ClaimedBooking& booking, Micros started_at) const;
-    BookingWrite error_write(const Pending& pending, const SubtransactionError& error, bool update_booking) const;
-    void queue(const ClaimedBooking& booking, BookingWrite write, InvocationResult result, Micros started_at);
+    BookingWrite error_write(const Pending& pending, const SubtransactionError& error,
+                             bool update_booking) const;
+    void queue(const ClaimedBooking& booking, BookingWrite write, InvocationResult result,
+               Micros started_at);
     std::vector<InvocationResult> finish();
 
     bool probe_;

@@ -15,13 +15,9 @@ namespace av3::pg::detail {
 bool run_guarded(void (*body)(void*), void* context) {
     volatile bool failed = false;
     PG_TRY();
-    {
-        body(context);
-    }
+    { body(context); }
     PG_CATCH();
-    {
-        failed = true;
-    }
+    { failed = true; }
     PG_END_TRY();
     return failed;
 }

@@ -35,7 +35,10 @@ private:
 class UserError : public std::exception {
 public:
     UserError(int sqlstate, std::string message, std::string detail = {}, std::string hint = {})
-        : sqlstate_(sqlstate), message_(std::move(message)), detail_(std::move(detail)), hint_(std::move(hint)) {}
+        : sqlstate_(sqlstate),
+          message_(std::move(message)),
+          detail_(std::move(detail)),
+          hint_(std::move(hint)) {}
     int sqlstate() const { return sqlstate_; }
     const std::string& detail() const { return detail_; }
     const std::string& hint() const { return hint_; }
@@ -109,7 +112,7 @@ auto pg_call(Fn&& fn) -> decltype(fn()) {
 // What cpp_entry() caught, kept in plain memory so that it outlives the catch block.
 struct CaughtError {
     ErrorData* pg_error = nullptr;  // a Postgres error to rethrow as it was
-    int sqlstate = 0;  // otherwise, an error to raise with these fields
+    int sqlstate = 0;               // otherwise, an error to raise with these fields
     char* message = nullptr;
     char* detail = nullptr;
     char* hint = nullptr;

@@ -25,10 +25,13 @@ Statement& insert_events() {
     static Statement statement(
         "INSERT INTO assignment_v3.observability_events "
         "  (created_at, source, event_type, severity, booking_id, restaurant_id, context) "
-        "SELECT e.created_at, e.source, e.event_type, e.severity, e.booking_id, e.restaurant_id, e.context::jsonb "
-        "FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::uuid[], $6::uuid[], $7::text[]) "
+        "SELECT e.created_at, e.source, e.event_type, e.severity, e.booking_id, e.restaurant_id, "
+        "e.context::jsonb "
+        "FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::uuid[], "
+        "$6::uuid[], $7::text[]) "
         "  AS e(created_at, source, event_type, severity, booking_id, restaurant_id, context)",
-        {TIMESTAMPTZARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, UUIDARRAYOID, UUIDARRAYOID, TEXTARRAYOID});
+        {TIMESTAMPTZARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, UUIDARRAYOID, UUIDARRAYOID,
+         TEXTARRAYOID});
     return statement;
 }
 
@@ -40,7 +43,8 @@ Datum optional_uuid_array(const std::vector<PendingEvent>& events, bool booking)
         auto* elems = static_cast<Datum*>(palloc(sizeof(Datum) * n));
         auto* nulls = static_cast<bool*>(palloc(sizeof(bool) * n));
         for (int i = 0; i < n; ++i) {
-            const std::optional<Uuid>& id = booking ? events[i].booking_id : events[i].restaurant_id;
+            const std::optional<Uuid>& id =
+                booking ? events[i].booking_id : events[i].restaurant_id;
             nulls[i] = !id.has_value();
             if (id) {
                 memcpy(storage[i].data, id->bytes.data(), UUID_LEN);
@@ -51,7 +55,8 @@ Datum optional_uuid_array(const std::vector<PendingEvent>& events, bool booking)
         }
         int dims[1] = {n};
         int lbs[1] = {1};
-        return PointerGetDatum(construct_md_array(elems, nulls, 1, dims, lbs, UUIDOID, UUID_LEN, false, TYPALIGN_CHAR));
+        return PointerGetDatum(construct_md_array(elems, nulls, 1, dims, lbs, UUIDOID, UUID_LEN,
+                                                  false, TYPALIGN_CHAR));
     });
 }
 
@@ -92,9 +97,12 @@ void EventBuffer::flush() {
         contexts.push_back(e.context);
     }
     std::vector<Param> params = {
-        {timestamptz_array_datum(created_at), false}, {text_array_datum(sources), false},
-        {text_array_datum(types), false},             {text_array_datum(severities), false},
-        {optional_uuid_array(events_, true), false},  {optional_uuid_array(events_, false), false},
+        {timestamptz_array_datum(created_at), false},
+        {text_array_datum(sources), false},
+        {text_array_datum(types), false},
+        {text_array_datum(severities), false},
+        {optional_uuid_array(events_, true), false},
+        {optional_uuid_array(events_, false), false},
         {text_array_datum(contexts), false},
     };
     insert_events().run(params);

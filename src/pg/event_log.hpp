@@ -30,8 +30,8 @@ class EventBuffer {
 public:
     // Renders the context (size-guarded) and queues the event.
     void add(std::string_view source, std::string_view event_type, Severity severity,
-             std::optional<Uuid> booking_id, std::optional<Uuid> restaurant_id, const EventContext& context,
-             Micros at = 0);
+             std::optional<Uuid> booking_id, std::optional<Uuid> restaurant_id,
+             const EventContext& context, Micros at = 0);
 
     // Appends the events of another buffer (e.g. a booking's events after its write succeeded).
     void append(EventBuffer&& other);

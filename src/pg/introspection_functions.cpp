@@ -70,7 +70,8 @@ Datum launcher(FunctionCallInfo fcinfo) {
     ResultSet out(fcinfo);
     SharedState* state = shared_state();
     if (state == nullptr) {
-        out.add({text_param("not preloaded"), null_param(), null_param(), text_param(settings::database)});
+        out.add({text_param("not preloaded"), null_param(), null_param(),
+                 text_param(settings::database)});
         return Datum(0);
     }
     LWLockAcquire(state->lock, LW_SHARED);
@@ -78,8 +79,8 @@ Datum launcher(FunctionCallInfo fcinfo) {
     const pid_t pid = state->launcher_pid;
     const TimestampTz started = state->launcher_started_at;
     LWLockRelease(state->lock);
-    out.add({text_param(launcher_state_name(ls)), pid != 0 ? int4_param(pid) : null_param(), timestamptz_param(started),
-             text_param(settings::database)});
+    out.add({text_param(launcher_state_name(ls)), pid != 0 ? int4_param(pid) : null_param(),
+             timestamptz_param(started), text_param(settings::database)});
     return Datum(0);
 }
 
@@ -119,7 +120,8 @@ PGDLLEXPORT Datum av3_restaurant_mode(PG_FUNCTION_ARGS) {
         av3::pg::SpiConnection spi;
         const av3::pg::RestaurantInfo& info = av3::pg::RestaurantCache::instance().info(id);
         if (!info.exists) {
-            throw av3::pg::UserError(ERRCODE_NO_DATA_FOUND, "restaurant " + id.to_string() + " does not exist", {},
+            throw av3::pg::UserError(ERRCODE_NO_DATA_FOUND,
+                                     "restaurant " + id.to_string() + " does not exist", {},
                                      "Check the id against assignment_v3.restaurants.");
         }
         const Datum mode = av3::pg::text_datum(av3::mode_name(info.mode()));
@@ -130,8 +132,10 @@ PGDLLEXPORT Datum av3_restaurant_mode(PG_FUNCTION_ARGS) {
 
 PG_FUNCTION_INFO_V1(av3_rollout_bucket);
 PGDLLEXPORT Datum av3_rollout_bucket(PG_FUNCTION_ARGS) {
-    return av3::pg::cpp_entry(
-        [&] { return Int32GetDatum(av3::rollout_bucket(av3::pg::uuid_argument(fcinfo, 0, "restaurant_id"))); });
+    return av3::pg::cpp_entry([&] {
+        return Int32GetDatum(
+            av3::rollout_bucket(av3::pg::uuid_argument(fcinfo, 0, "restaurant_id")));
+    });
 }
 
 PG_FUNCTION_INFO_V1(av3_restaurant_lock_key);
@@ -151,9 +155,11 @@ PGDLLEXPORT Datum av3_attach_workers(PG_FUNCTION_ARGS) {
         av3::pg::SharedState* state = av3::pg::shared_state();
         if (state == nullptr) {
             ereport(WARNING,
-                    (errmsg("assignment_v3 is not in shared_preload_libraries: no background worker will assign "
+                    (errmsg("assignment_v3 is not in shared_preload_libraries: no background "
+                            "worker will assign "
                             "bookings"),
-                     errhint("Add assignment_v3 to shared_preload_libraries and restart the server; until then "
+                     errhint("Add assignment_v3 to shared_preload_libraries and restart the "
+                             "server; until then "
                              "assignment_v3.process_pending() assigns bookings on demand.")));
             return BoolGetDatum(false);
         }
@@ -171,7 +177,6 @@ PGDLLEXPORT Datum av3_attach_workers(PG_FUNCTION_ARGS) {
         return BoolGetDatum(true);
     });
 }
-
 }
 
 extern "C" {
@@ -179,6 +184,7 @@ extern "C" {
 // A number that no two running backends share (their PGPROC slot): the rollup rows one
 // transaction updates are never updated by another at the same time.
 PG_FUNCTION_INFO_V1(av3_rollup_writer);
-PGDLLEXPORT Datum av3_rollup_writer(PG_FUNCTION_ARGS) { PG_RETURN_INT32(MyBackendId); }
-
+PGDLLEXPORT Datum av3_rollup_writer(PG_FUNCTION_ARGS) {
+    PG_RETURN_INT32(MyBackendId);
+}
 }

@@ -31,7 +31,8 @@ constexpr long kWaitingForDatabaseMs = 5000;
 constexpr TimestampTz kReprobeExtensionUs = 30 * USECS_PER_SEC;
 constexpr TimestampTz kRestartBaseUs = 500 * 1000;
 constexpr TimestampTz kRestartMaxUs = 30 * USECS_PER_SEC;
-constexpr TimestampTz kHealthyRunUs = 30 * USECS_PER_SEC;  // a worker that ran this long resets the backoff
+constexpr TimestampTz kHealthyRunUs =
+    30 * USECS_PER_SEC;  // a worker that ran this long resets the backoff
 constexpr TimestampTz kStopGraceUs = 10 * USECS_PER_SEC;  // then a stopping worker is terminated
 
 // The launcher's own bookkeeping per slot (handles are process-local).
@@ -56,14 +57,19 @@ void log_state_once(LauncherState state) {
         return;  // one line per change of state, however long the wait
     }
     if (state == LauncherState::WaitingForDatabase) {
-        ereport(LOG, (errmsg("assignment_v3 launcher: database \"%s\" does not exist; waiting for it",
-                             settings::database),
-                      errhint("Create the database, or set assignment_v3.database and restart the server.")));
+        ereport(
+            LOG,
+            (errmsg("assignment_v3 launcher: database \"%s\" does not exist; waiting for it",
+                    settings::database),
+             errhint(
+                 "Create the database, or set assignment_v3.database and restart the server.")));
     } else if (state == LauncherState::WaitingForExtension) {
-        ereport(LOG, (errmsg("assignment_v3 launcher: waiting for CREATE EXTENSION assignment_v3 in database \"%s\"",
+        ereport(LOG, (errmsg("assignment_v3 launcher: waiting for CREATE EXTENSION assignment_v3 "
+                             "in database \"%s\"",
                              settings::database)));
     } else if (state == LauncherState::Running) {
-        ereport(LOG, (errmsg("assignment_v3 launcher: serving database \"%s\"", settings::database)));
+        ereport(LOG,
+                (errmsg("assignment_v3 launcher: serving database \"%s\"", settings::database)));
     }
 }
 
@@ -73,8 +79,10 @@ bool database_exists() {
     StartTransactionCommand();
     Relation relation = table_open(DatabaseRelationId, AccessShareLock);
     ScanKeyData key;
-    ScanKeyInit(&key, Anum_pg_database_datname, BTEqualStrategyNumber, F_NAMEEQ, CStringGetDatum(settings::database));
-    SysScanDesc scan = systable_beginscan(relation, DatabaseNameIndexId, criticalSharedRelcachesBuilt, nullptr, 1, &key);
+    ScanKeyInit(&key, Anum_pg_database_datname, BTEqualStrategyNumber, F_NAMEEQ,
+                CStringGetDatum(settings::database));
+    SysScanDesc scan = systable_beginscan(relation, DatabaseNameIndexId,
+                                          criticalSharedRelcachesBuilt, nullptr, 1, &key);
     const bool exists = HeapTupleIsValid(systable_getnext(scan));
     systable_endscan(scan);
     table_close(relation, AccessShareLock);
@@ -117,10 +125,15 @@ bool start_worker(int i) {
         g_slots[i].handle = nullptr;
         if (!g_warned_no_slots) {
             g_warned_no_slots = true;
-            ereport(WARNING, (errmsg("assignment_v3 launcher could not start worker %d: no background worker slot "
-                                     "is free", i),
-                              errhint("Raise max_worker_processes above assignment_v3.max_parallel plus the other "
-                                      "background workers, and restart the server.")));
+            ereport(
+                WARNING,
+                (errmsg(
+                     "assignment_v3 launcher could not start worker %d: no background worker slot "
+                     "is free",
+                     i),
+                 errhint(
+                     "Raise max_worker_processes above assignment_v3.max_parallel plus the other "
+                     "background workers, and restart the server.")));
         }
         return false;
     }
@@ -207,7 +220,8 @@ TimestampTz reconcile(int wanted, TimestampTz now) {
             continue;  // running (or, if asked to stop, leaving: started anew once it has left)
         }
         if (local.next_start_at > now) {
-            next_due = next_due == 0 ? local.next_start_at : std::min(next_due, local.next_start_at);
+            next_due =
+                next_due == 0 ? local.next_start_at : std::min(next_due, local.next_start_at);
             continue;
         }
         if (!start_worker(i)) {
@@ -294,20 +308,23 @@ void av3_launcher_main(Datum /*main_arg*/) {
                     stop_all(now);
                     break;
                 case ExtensionPresence::Unknown:
-                    // One worker finds out; the others follow once it reports the extension present.
+                    // One worker finds out; the others follow once it reports the extension
+                    // present.
                     reconcile(std::min(1, settings::workers_needed()), now);
                     break;
                 case ExtensionPresence::Present: {
                     log_state_once(LauncherState::Running);
                     const TimestampTz due = reconcile(settings::workers_needed(), now);
                     if (due != 0) {
-                        timeout = std::max(1L, std::min(timeout, static_cast<long>((due - now) / 1000) + 1));
+                        timeout = std::max(
+                            1L, std::min(timeout, static_cast<long>((due - now) / 1000) + 1));
                     }
                     break;
                 }
             }
         }
-        (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, timeout, PG_WAIT_EXTENSION);
+        (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, timeout,
+                        PG_WAIT_EXTENSION);
         ResetLatch(MyLatch);
     }
 }

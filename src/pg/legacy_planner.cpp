@@ -1,6 +1,7 @@
 #include "pg/legacy_planner.hpp"
 
 #include "pg/settings.hpp"
+#include "pg/shared_state.hpp"
 #include "pg/spi.hpp"
 #include "pg/transaction_hooks.hpp"
 
@@ -23,7 +24,8 @@ Statement& first_free_table() {
 
 Statement& insert_assignment() {
     static Statement statement(
-        "INSERT INTO assignment_v3.table_assignments (booking_id, table_id, restaurant_id, during, pipeline) "
+        "INSERT INTO assignment_v3.table_assignments (booking_id, table_id, restaurant_id, during, "
+        "pipeline) "
         "VALUES ($1, $2, $3, tstzrange($4, $5), 'legacy')",
         {UUIDOID, UUIDOID, UUIDOID, TIMESTAMPTZOID, TIMESTAMPTZOID});
     return statement;
@@ -33,16 +35,19 @@ Statement& update_booking() {
     static Statement statement(
         "UPDATE assignment_v3.bookings SET assignment_state = $2, status = $3, "
         "  assignment_version = assignment_version + $4, attempts = attempts + 1, "
-        "  next_attempt_at = coalesce($5, next_attempt_at), last_reason = $6, updated_at = clock_timestamp() "
+        "  next_attempt_at = coalesce($5, next_attempt_at), last_reason = $6, updated_at = "
+        "clock_timestamp() "
         "WHERE id = $1 AND assignment_version = $7",
         {UUIDOID, TEXTOID, TEXTOID, INT4OID, TIMESTAMPTZOID, TEXTOID, INT4OID});
     return statement;
 }
 
-Param text_param(std::string_view text) { return text.empty() ? Param{} : Param{text_datum(text), false}; }
+Param text_param(std::string_view text) {
+    return text.empty() ? Param{} : Param{text_datum(text), false};
+}
 
-void write_booking(const ClaimedBooking& booking, AssignmentState state, std::optional<Micros> next_attempt_at,
-                   std::string_view reason) {
+void write_booking(const ClaimedBooking& booking, AssignmentState state,
+                   std::optional<Micros> next_attempt_at, std::string_view reason) {
     InternalWriteScope scope(TransitionCause::LegacyPlanner);
     const bool moves = state != booking.view.state;
     Rows rows = update_booking().run({
@@ -55,7 +60,8 @@ void write_booking(const ClaimedBooking& booking, AssignmentState state, std::op
         {Int32GetDatum(booking.view.version), false},
     });
     if (rows.size() != 1) {
-        throw UserError(ERRCODE_T_R_SERIALIZATION_FAILURE, "booking version changed while the legacy planner ran");
+        throw UserError(ERRCODE_T_R_SERIALIZATION_FAILURE,
+                        "booking version changed while the legacy planner ran");
     }
 }
 
@@ -66,15 +72,20 @@ InvocationResult run_legacy_planner(const ClaimedBooking& booking, EventBuffer& 
     result.booking_id = booking.view.id;
     result.pipeline = "legacy";
     const Micros started_at = now_micros();
+    set_current_booking(&booking.view.id);
     if (!is_runnable(booking.view.state)) {
         result.outcome = Outcome::Noop;
-        result.reason = booking.view.state == AssignmentState::Confirmed   ? reason::kAlreadyAssigned
-                        : booking.view.state == AssignmentState::Cancelled ? reason::kCancelled
-                                                                          : reason::kInManualReview;
+        result.reason = booking.view.state == AssignmentState::Confirmed ? reason::kAlreadyAssigned
+                        : booking.view.state == AssignmentState::Cancelled
+                            ? reason::kCancelled
+                            : reason::kInManualReview;
         EventContext summary;
-        summary.add("outcome", "noop").add("reason", result.reason).add("attempts", 0).add("version", booking.view.version);
-        events.add(source::kLegacy, "auto_assign.summary", Severity::Info, booking.view.id, booking.restaurant_id,
-                   summary);
+        summary.add("outcome", "noop")
+            .add("reason", result.reason)
+            .add("attempts", 0)
+            .add("version", booking.view.version);
+        events.add(source::kLegacy, "auto_assign.summary", Severity::Info, booking.view.id,
+                   booking.restaurant_id, summary);
         return result;
     }
     const int max_attempts = settings::legacy_max_attempts;
@@ -86,13 +97,16 @@ InvocationResult run_legacy_planner(const ClaimedBooking& booking, EventBuffer& 
     std::optional<SubtransactionError> failure = in_subtransaction([&] {
         const Datum booking_id = uuid_datum(booking.view.id);
         const Datum restaurant_id = uuid_datum(booking.restaurant_id);
-        const Micros upper = booking.view.end_at + RestaurantCache::instance().info(booking.restaurant_id).turn_buffer;
+        const Micros upper = booking.view.end_at +
+                             RestaurantCache::instance().info(booking.restaurant_id).turn_buffer;
         while (attempts < max_attempts && !seated && !no_table) {
             ++attempts;
             EventContext attempt;
-            attempt.add("attempt", attempts).add("max_attempts", max_attempts).add("party_size", booking.view.party_size);
-            own.add(source::kLegacy, "auto_assign.attempt.start", Severity::Info, booking.view.id, booking.restaurant_id,
-                    attempt);
+            attempt.add("attempt", attempts)
+                .add("max_attempts", max_attempts)
+                .add("party_size", booking.view.party_size);
+            own.add(source::kLegacy, "auto_assign.attempt.start", Severity::Info, booking.view.id,
+                    booking.restaurant_id, attempt);
             Rows free = first_free_table().run({{restaurant_id, false},
                                                 {Int32GetDatum(booking.view.party_size), false},
                                                 {TimestampTzGetDatum(booking.view.start_at), false},
@@ -120,12 +134,14 @@ InvocationResult run_legacy_planner(const ClaimedBooking& booking, EventBuffer& 
             result.outcome = Outcome::Confirmed;
             result.tables.push_back(*seated);
         } else if (no_table) {
-            write_booking(booking, AssignmentState::ManualReview, std::nullopt, "no_table_available");
+            write_booking(booking, AssignmentState::ManualReview, std::nullopt,
+                          "no_table_available");
             result.outcome = Outcome::ManualReview;
             result.reason = "no_table_available";
         } else {
             // Every attempt lost its race: try again later, as the old loop's caller did.
-            const Micros delay = static_cast<Micros>(settings::retry_backoff_base_ms) * kMicrosPerMilli;
+            const Micros delay =
+                static_cast<Micros>(settings::retry_backoff_base_ms) * kMicrosPerMilli;
             write_booking(booking, booking.view.state, now_micros() + delay, "attempts_exhausted");
             result.outcome = Outcome::Retry;
             result.reason = "attempts_exhausted";
@@ -145,7 +161,10 @@ InvocationResult run_legacy_planner(const ClaimedBooking& booking, EventBuffer& 
             .add("message", failure->message);
         // Leave the booking runnable, due again after the base delay (best effort).
         const Micros delay = static_cast<Micros>(settings::retry_backoff_base_ms) * kMicrosPerMilli;
-        in_subtransaction([&] { write_booking(booking, booking.view.state, now_micros() + delay, reason::kUnexpectedError); });
+        in_subtransaction([&] {
+            write_booking(booking, booking.view.state, now_micros() + delay,
+                          reason::kUnexpectedError);
+        });
     } else {
         summary.add("outcome", outcome_name(result.outcome));
         if (!result.reason.empty()) {
@@ -153,14 +172,15 @@ InvocationResult run_legacy_planner(const ClaimedBooking& booking, EventBuffer& 
         }
         if (seated) {
             summary.add("table_id", seated->to_string())
-                .add("latency_ms", static_cast<double>(now_micros() - booking.queued_at) / kMicrosPerMilli);
+                .add("latency_ms",
+                     static_cast<double>(now_micros() - booking.queued_at) / kMicrosPerMilli);
         }
     }
     summary.add("attempts", attempts)
         .add("duration_ms", static_cast<double>(now_micros() - started_at) / kMicrosPerMilli)
         .add("version", booking.view.version);
-    own.add(source::kLegacy, "auto_assign.summary", failure ? Severity::Error : Severity::Info, booking.view.id,
-            booking.restaurant_id, summary);
+    own.add(source::kLegacy, "auto_assign.summary", failure ? Severity::Error : Severity::Info,
+            booking.view.id, booking.restaurant_id, summary);
     events.append(std::move(own));
     return result;
 }

@@ -31,5 +31,4 @@ void _PG_init(void) {
     strlcpy(launcher.bgw_type, av3::pg::kLauncherType, BGW_MAXLEN);
     RegisterBackgroundWorker(&launcher);
 }
-
 }

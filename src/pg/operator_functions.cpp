@@ -15,8 +15,10 @@ namespace {
 
 Statement& requeue_booking() {
     static Statement statement(
-        "UPDATE assignment_v3.bookings SET assignment_state = 'created', assignment_version = assignment_version + 1, "
-        "  attempts = 0, next_attempt_at = now(), queued_at = now(), last_reason = 'requeued', updated_at = now() "
+        "UPDATE assignment_v3.bookings SET assignment_state = 'created', assignment_version = "
+        "assignment_version + 1, "
+        "  attempts = 0, next_attempt_at = now(), queued_at = now(), last_reason = 'requeued', "
+        "updated_at = now() "
         "WHERE id = $1 AND assignment_version = $2",
         {UUIDOID, INT4OID});
     return statement;
@@ -24,20 +26,23 @@ Statement& requeue_booking() {
 
 Statement& select_tables() {
     static Statement statement(
-        "SELECT t.id, t.restaurant_id, t.label, t.capacity, t.active FROM assignment_v3.restaurant_tables t "
+        "SELECT t.id, t.restaurant_id, t.label, t.capacity, t.active FROM "
+        "assignment_v3.restaurant_tables t "
         "WHERE t.id = ANY($1)",
         {UUIDARRAYOID});
     return statement;
 }
 
 Statement& release_tables() {
-    static Statement statement("DELETE FROM assignment_v3.table_assignments WHERE booking_id = $1", {UUIDOID});
+    static Statement statement("DELETE FROM assignment_v3.table_assignments WHERE booking_id = $1",
+                               {UUIDOID});
     return statement;
 }
 
 Statement& insert_manual() {
     static Statement statement(
-        "INSERT INTO assignment_v3.table_assignments (booking_id, table_id, restaurant_id, during, pipeline) "
+        "INSERT INTO assignment_v3.table_assignments (booking_id, table_id, restaurant_id, during, "
+        "pipeline) "
         "SELECT $1, t, $2, tstzrange($3, $4), 'manual' FROM unnest($5::uuid[]) AS t",
         {UUIDOID, UUIDOID, TIMESTAMPTZOID, TIMESTAMPTZOID, UUIDARRAYOID});
     return statement;
@@ -45,8 +50,10 @@ Statement& insert_manual() {
 
 Statement& find_conflict() {
     static Statement statement(
-        "SELECT a.table_id, a.booking_id, lower(a.during), upper(a.during) FROM assignment_v3.table_assignments a "
-        "WHERE a.table_id = ANY($1) AND a.during && tstzrange($2, $3) AND a.booking_id <> $4 LIMIT 1",
+        "SELECT a.table_id, a.booking_id, lower(a.during), upper(a.during) FROM "
+        "assignment_v3.table_assignments a "
+        "WHERE a.table_id = ANY($1) AND a.during && tstzrange($2, $3) AND a.booking_id <> $4 LIMIT "
+        "1",
         {UUIDARRAYOID, TIMESTAMPTZOID, TIMESTAMPTZOID, UUIDOID});
     return statement;
 }
@@ -90,8 +97,8 @@ void record_transition(const ClaimedBooking& booking, AssignmentState to, std::s
         ctx.add_strings("tables", ids);
     }
     EventBuffer events;
-    events.add(source::kStateMachine, "booking.assignment_state_transition", Severity::Info, booking.view.id,
-               booking.restaurant_id, ctx);
+    events.add(source::kStateMachine, "booking.assignment_state_transition", Severity::Info,
+               booking.view.id, booking.restaurant_id, ctx);
     events.flush();
 }
 
@@ -100,14 +107,16 @@ Datum requeue(FunctionCallInfo fcinfo) {
     SpiConnection spi;
     const ClaimedBooking booking = locked_booking(id);
     if (booking.view.state != AssignmentState::ManualReview) {
-        throw UserError(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
-                        "booking " + id.to_string() + " is not in manual review",
-                        "Its assignment_state is '" + std::string(state_name(booking.view.state)) + "'.",
-                        "Only bookings in manual_review can be requeued; modify or cancel the others.");
+        throw UserError(
+            ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+            "booking " + id.to_string() + " is not in manual review",
+            "Its assignment_state is '" + std::string(state_name(booking.view.state)) + "'.",
+            "Only bookings in manual_review can be requeued; modify or cancel the others.");
     }
     {
         InternalWriteScope scope(TransitionCause::Requeue);
-        requeue_booking().run({{uuid_datum(id), false}, {Int32GetDatum(booking.view.version), false}});
+        requeue_booking().run(
+            {{uuid_datum(id), false}, {Int32GetDatum(booking.view.version), false}});
     }
     record_transition(booking, AssignmentState::Created, "requeued", TransitionCause::Requeue);
     wake_workers_at_commit();
@@ -117,8 +126,9 @@ Datum requeue(FunctionCallInfo fcinfo) {
 
 std::vector<Uuid> table_ids_argument(FunctionCallInfo fcinfo) {
     if (PG_ARGISNULL(1)) {
-        throw UserError(ERRCODE_NULL_VALUE_NOT_ALLOWED, "table_ids must not be NULL", {},
-                        "Pass the ids of the tables to seat the booking at, e.g. ARRAY['...']::uuid[].");
+        throw UserError(
+            ERRCODE_NULL_VALUE_NOT_ALLOWED, "table_ids must not be NULL", {},
+            "Pass the ids of the tables to seat the booking at, e.g. ARRAY['...']::uuid[].");
     }
     struct Elements {
         Datum* values;
@@ -129,9 +139,11 @@ std::vector<Uuid> table_ids_argument(FunctionCallInfo fcinfo) {
         Elements out{nullptr, nullptr, 0};
         ArrayType* array = PG_GETARG_ARRAYTYPE_P(1);
         if (ARR_NDIM(array) > 1) {
-            ereport(ERROR, (errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR), errmsg("table_ids must be a one-dimensional array")));
+            ereport(ERROR, (errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+                            errmsg("table_ids must be a one-dimensional array")));
         }
-        deconstruct_array(array, UUIDOID, UUID_LEN, false, TYPALIGN_CHAR, &out.values, &out.nulls, &out.count);
+        deconstruct_array(array, UUIDOID, UUID_LEN, false, TYPALIGN_CHAR, &out.values, &out.nulls,
+                          &out.count);
         return out;
     });
     std::vector<Uuid> ids;
@@ -141,13 +153,14 @@ std::vector<Uuid> table_ids_argument(FunctionCallInfo fcinfo) {
         }
         Uuid id = uuid_from_datum(e.values[i]);
         if (std::find(ids.begin(), ids.end(), id) != ids.end()) {
-            throw UserError(ERRCODE_INVALID_PARAMETER_VALUE, "table " + id.to_string() + " is listed twice in table_ids");
+            throw UserError(ERRCODE_INVALID_PARAMETER_VALUE,
+                            "table " + id.to_string() + " is listed twice in table_ids");
         }
         ids.push_back(id);
     }
     if (ids.empty()) {
-        throw UserError(ERRCODE_INVALID_PARAMETER_VALUE, "table_ids must name at least one table", {},
-                        "To release a booking's tables, cancel or modify it instead.");
+        throw UserError(ERRCODE_INVALID_PARAMETER_VALUE, "table_ids must name at least one table",
+                        {}, "To release a booking's tables, cancel or modify it instead.");
     }
     return ids;
 }
@@ -173,7 +186,8 @@ Datum assign_manually(FunctionCallInfo fcinfo) {
         found.push_back(table);
         if (row.uuid(2) != booking.restaurant_id) {
             throw UserError(ERRCODE_INVALID_PARAMETER_VALUE,
-                            "table " + table.to_string() + " (" + row.text(3) + ") belongs to another restaurant",
+                            "table " + table.to_string() + " (" + row.text(3) +
+                                ") belongs to another restaurant",
                             "It belongs to restaurant " + row.uuid(2).to_string() + "; " + name +
                                 " is at restaurant " + booking.restaurant_id.to_string() + ".",
                             "Pick tables of the booking's restaurant.");
@@ -181,7 +195,8 @@ Datum assign_manually(FunctionCallInfo fcinfo) {
         if (!row.boolean(5)) {
             throw UserError(ERRCODE_INVALID_PARAMETER_VALUE,
                             "table " + table.to_string() + " (" + row.text(3) + ") is inactive", {},
-                            "Activate it first (UPDATE assignment_v3.restaurant_tables SET active = true ...).");
+                            "Activate it first (UPDATE assignment_v3.restaurant_tables SET active "
+                            "= true ...).");
         }
         seats += row.int4(4);
     }
@@ -193,13 +208,14 @@ Datum assign_manually(FunctionCallInfo fcinfo) {
     }
     if (seats < booking.view.party_size) {
         throw UserError(ERRCODE_INVALID_PARAMETER_VALUE,
-                        "the tables seat " + std::to_string(seats) + " guests, " + name + " is for " +
-                            std::to_string(booking.view.party_size),
+                        "the tables seat " + std::to_string(seats) + " guests, " + name +
+                            " is for " + std::to_string(booking.view.party_size),
                         {}, "Add tables, or change the party size first.");
     }
 
     const Micros lower = booking.view.start_at;
-    const Micros upper = booking.view.end_at + RestaurantCache::instance().info(booking.restaurant_id).turn_buffer;
+    const Micros upper =
+        booking.view.end_at + RestaurantCache::instance().info(booking.restaurant_id).turn_buffer;
     {
         InternalWriteScope scope(TransitionCause::ManualAssignment);
         release_tables().run({{uuid_datum(id), false}});
@@ -218,18 +234,22 @@ Datum assign_manually(FunctionCallInfo fcinfo) {
             std::string detail = "A table is already assigned for part of that time.";
             if (!other.empty()) {
                 detail = "Table " + other[0].uuid(1).to_string() + " is assigned to booking " +
-                         other[0].uuid(2).to_string() + " from " + timestamp_text(other[0].timestamptz(3)) + " to " +
+                         other[0].uuid(2).to_string() + " from " +
+                         timestamp_text(other[0].timestamptz(3)) + " to " +
                          timestamp_text(other[0].timestamptz(4)) + ".";
             }
-            throw UserError(ERRCODE_EXCLUSION_VIOLATION, "cannot seat " + name + ": a table is already taken", detail,
+            throw UserError(ERRCODE_EXCLUSION_VIOLATION,
+                            "cannot seat " + name + ": a table is already taken", detail,
                             "Pick free tables, or move the other booking first.");
         }
         if (conflict) {
             throw UserError(conflict->sqlstate, conflict->message);
         }
-        confirm_booking().run({{uuid_datum(id), false}, {Int32GetDatum(booking.view.version), false}});
+        confirm_booking().run(
+            {{uuid_datum(id), false}, {Int32GetDatum(booking.view.version), false}});
     }
-    record_transition(booking, AssignmentState::Confirmed, {}, TransitionCause::ManualAssignment, tables);
+    record_transition(booking, AssignmentState::Confirmed, {}, TransitionCause::ManualAssignment,
+                      tables);
     spi.finish();
     return uuid_array_datum(tables);
 }
@@ -249,5 +269,4 @@ PG_FUNCTION_INFO_V1(av3_assign_manually);
 PGDLLEXPORT Datum av3_assign_manually(PG_FUNCTION_ARGS) {
     return av3::pg::cpp_entry([&] { return av3::pg::assign_manually(fcinfo); });
 }
-
 }

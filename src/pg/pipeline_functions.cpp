@@ -22,24 +22,26 @@ std::optional<PipelineMode> parse_pipeline_argument(FunctionCallInfo fcinfo, int
     if (name == "shadow") {
         return PipelineMode::Shadow;
     }
-    throw UserError(ERRCODE_INVALID_PARAMETER_VALUE, "unknown pipeline \"" + name + "\"",
-                    "pipeline must be 'v3', 'legacy', 'shadow' or NULL.",
-                    "Pass NULL to use the restaurant's rollout mode (assignment_v3.restaurant_mode()).");
+    throw UserError(
+        ERRCODE_INVALID_PARAMETER_VALUE, "unknown pipeline \"" + name + "\"",
+        "pipeline must be 'v3', 'legacy', 'shadow' or NULL.",
+        "Pass NULL to use the restaurant's rollout mode (assignment_v3.restaurant_mode()).");
 }
 
 Datum process_pending(FunctionCallInfo fcinfo) {
     const int max_bookings = PG_ARGISNULL(0) ? 1000 : PG_GETARG_INT32(0);
     if (max_bookings < 1 || max_bookings > 1000000) {
-        throw UserError(ERRCODE_INVALID_PARAMETER_VALUE,
-                        "max_bookings must be between 1 and 1000000, not " + std::to_string(max_bookings));
+        throw UserError(
+            ERRCODE_INVALID_PARAMETER_VALUE,
+            "max_bookings must be between 1 and 1000000, not " + std::to_string(max_bookings));
     }
     ResultSet out(fcinfo);
     SpiConnection spi;
     BatchResult batch = run_batch(max_bookings);
     spi.finish();
     for (const InvocationResult& r : batch.results) {
-        out.add({uuid_param(r.booking_id), text_param(r.pipeline), text_param(outcome_name(r.outcome)),
-                 optional_text_param(r.reason)});
+        out.add({uuid_param(r.booking_id), text_param(r.pipeline),
+                 text_param(outcome_name(r.outcome)), optional_text_param(r.reason)});
     }
     return Datum(0);
 }
@@ -51,8 +53,8 @@ Datum assign_booking(FunctionCallInfo fcinfo) {
     SpiConnection spi;
     InvocationResult r = run_single(booking_id, forced);
     spi.finish();
-    out.add({text_param(outcome_name(r.outcome)), optional_text_param(r.reason), uuid_array_param(r.tables),
-             text_param(r.pipeline)});
+    out.add({text_param(outcome_name(r.outcome)), optional_text_param(r.reason),
+             uuid_array_param(r.tables), text_param(r.pipeline)});
     return Datum(0);
 }
 
@@ -71,5 +73,4 @@ PG_FUNCTION_INFO_V1(av3_assign_booking);
 PGDLLEXPORT Datum av3_assign_booking(PG_FUNCTION_ARGS) {
     return av3::pg::cpp_entry([&] { return av3::pg::assign_booking(fcinfo); });
 }
-
 }

@@ -10,7 +10,8 @@ namespace {
 
 Statement& select_restaurant() {
     static Statement statement(
-        "SELECT (extract(epoch FROM r.turn_buffer) * 1000000)::bigint, r.max_covers_per_slot, o.mode "
+        "SELECT (extract(epoch FROM r.turn_buffer) * 1000000)::bigint, r.max_covers_per_slot, "
+        "o.mode "
         "FROM assignment_v3.restaurants r "
         "LEFT JOIN assignment_v3.restaurant_rollout o ON o.restaurant_id = r.id "
         "WHERE r.id = $1",
@@ -28,7 +29,8 @@ Statement& select_tables() {
 
 Statement& select_adjacency() {
     static Statement statement(
-        "SELECT table_a, table_b FROM assignment_v3.table_adjacency WHERE restaurant_id = $1", {UUIDOID});
+        "SELECT table_a, table_b FROM assignment_v3.table_adjacency WHERE restaurant_id = $1",
+        {UUIDOID});
     return statement;
 }
 
@@ -76,7 +78,9 @@ RestaurantCache::Entry& RestaurantCache::entry(const Uuid& restaurant_id) {
     return entries_.emplace(restaurant_id, std::move(entry)).first->second;
 }
 
-const RestaurantInfo& RestaurantCache::info(const Uuid& restaurant_id) { return entry(restaurant_id).info; }
+const RestaurantInfo& RestaurantCache::info(const Uuid& restaurant_id) {
+    return entry(restaurant_id).info;
+}
 
 std::shared_ptr<const Inventory> RestaurantCache::inventory(const Uuid& restaurant_id) {
     Entry& e = entry(restaurant_id);

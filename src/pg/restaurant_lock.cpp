@@ -15,7 +15,8 @@ LockAcquireResult acquire(const Uuid& restaurant_id, bool wait) {
     return pg_call([&] {
         LOCKTAG tag;
         // The tag pg_advisory_xact_lock(int4, int4) uses.
-        SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, static_cast<uint32>(key.classid), static_cast<uint32>(key.objid), 2);
+        SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, static_cast<uint32>(key.classid),
+                             static_cast<uint32>(key.objid), 2);
         return LockAcquire(&tag, ExclusiveLock, false, !wait);
     });
 }
@@ -24,13 +25,16 @@ LockAcquireResult acquire(const Uuid& restaurant_id, bool wait) {
 
 RestaurantLockKey restaurant_lock_key(const Uuid& restaurant_id) {
     const std::uint64_t hash = restaurant_id.stable_hash();
-    return RestaurantLockKey{kLockClassId, static_cast<int>(static_cast<std::uint32_t>(hash ^ (hash >> 32)))};
+    return RestaurantLockKey{kLockClassId,
+                             static_cast<int>(static_cast<std::uint32_t>(hash ^ (hash >> 32)))};
 }
 
 bool try_lock_restaurant(const Uuid& restaurant_id) {
     return acquire(restaurant_id, false) != LOCKACQUIRE_NOT_AVAIL;
 }
 
-void lock_restaurant(const Uuid& restaurant_id) { acquire(restaurant_id, true); }
+void lock_restaurant(const Uuid& restaurant_id) {
+    acquire(restaurant_id, true);
+}
 
 }  // namespace av3::pg

@@ -30,7 +30,8 @@ Statement& select_seated() {
 }
 
 // Sorted, overlapping intervals merged: what to read from the tables.
-void merge_intervals(std::vector<Interval>& intervals, std::vector<Micros>& lowers, std::vector<Micros>& uppers) {
+void merge_intervals(std::vector<Interval>& intervals, std::vector<Micros>& lowers,
+                     std::vector<Micros>& uppers) {
     std::sort(intervals.begin(), intervals.end(),
               [](const Interval& a, const Interval& b) { return a.lower < b.lower; });
     for (const Interval& i : intervals) {
@@ -47,7 +48,8 @@ void merge_intervals(std::vector<Interval>& intervals, std::vector<Micros>& lowe
 
 std::unique_ptr<RestaurantRun> RestaurantRun::load(const RestaurantInfo& info,
                                                    const std::vector<BookingView>& bookings) {
-    std::unique_ptr<RestaurantRun> run(new RestaurantRun(info, RestaurantCache::instance().inventory(info.id)));
+    std::unique_ptr<RestaurantRun> run(
+        new RestaurantRun(info, RestaurantCache::instance().inventory(info.id)));
     const Datum id = uuid_datum(info.id);
     std::vector<Interval> occupied;
     std::vector<Interval> seated;
@@ -58,8 +60,9 @@ std::unique_ptr<RestaurantRun> RestaurantRun::load(const RestaurantInfo& info,
     std::vector<Micros> lowers, uppers;
     merge_intervals(occupied, lowers, uppers);
     for (std::size_t w = 0; w < lowers.size(); ++w) {
-        Rows busy = select_busy().run(
-            {{id, false}, {TimestampTzGetDatum(lowers[w]), false}, {TimestampTzGetDatum(uppers[w]), false}});
+        Rows busy = select_busy().run({{id, false},
+                                       {TimestampTzGetDatum(lowers[w]), false},
+                                       {TimestampTzGetDatum(uppers[w]), false}});
         for (std::uint64_t i = 0; i < busy.size(); ++i) {
             run->schedule_.reserve(run->inventory_->index_of(busy[i].uuid(1)),
                                    Interval{busy[i].timestamptz(2), busy[i].timestamptz(3)});
@@ -70,10 +73,12 @@ std::unique_ptr<RestaurantRun> RestaurantRun::load(const RestaurantInfo& info,
         uppers.clear();
         merge_intervals(seated, lowers, uppers);
         for (std::size_t w = 0; w < lowers.size(); ++w) {
-            Rows rows = select_seated().run(
-                {{id, false}, {TimestampTzGetDatum(lowers[w]), false}, {TimestampTzGetDatum(uppers[w]), false}});
+            Rows rows = select_seated().run({{id, false},
+                                             {TimestampTzGetDatum(lowers[w]), false},
+                                             {TimestampTzGetDatum(uppers[w]), false}});
             for (std::uint64_t i = 0; i < rows.size(); ++i) {
-                run->covers_.add(Interval{rows[i].timestamptz(1), rows[i].timestamptz(2)}, rows[i].int4(3));
+                run->covers_.add(Interval{rows[i].timestamptz(1), rows[i].timestamptz(2)},
+                                 rows[i].int4(3));
             }
         }
     }

@@ -18,11 +18,14 @@ public:
     // occupied intervals and, with a covers cap, the confirmed bookings overlapping their times.
     // Only those intervals are read (merged where they overlap), not the whole span between the
     // first and the last booking, which for a backlog would be weeks of assignments.
-    static std::unique_ptr<RestaurantRun> load(const RestaurantInfo& info, const std::vector<BookingView>& bookings);
+    static std::unique_ptr<RestaurantRun> load(const RestaurantInfo& info,
+                                               const std::vector<BookingView>& bookings);
 
     const RestaurantInfo& info() const { return info_; }
     const Inventory& inventory() const { return *inventory_; }
-    RestaurantView view() const { return RestaurantView{*inventory_, schedule_, covers_, info_.turn_buffer}; }
+    RestaurantView view() const {
+        return RestaurantView{*inventory_, schedule_, covers_, info_.turn_buffer};
+    }
 
     // Records a seating decided in this batch.
     void seat(const SeatingOption& option, const BookingView& booking);
@@ -31,7 +34,10 @@ public:
 
 private:
     RestaurantRun(const RestaurantInfo& info, std::shared_ptr<const Inventory> inventory)
-        : info_(info), inventory_(std::move(inventory)), schedule_(*inventory_), covers_(info.max_covers_per_slot) {}
+        : info_(info),
+          inventory_(std::move(inventory)),
+          schedule_(*inventory_),
+          covers_(info.max_covers_per_slot) {}
 
     RestaurantInfo info_;
     std::shared_ptr<const Inventory> inventory_;

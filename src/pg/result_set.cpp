@@ -14,10 +14,12 @@ void ResultSet::add(const std::vector<Param>& values) {
     if (n != info_->setDesc->natts) {
         // The SQL declaration and the library disagree: an upgrade was installed without
         // ALTER EXTENSION ... UPDATE, or the other way round.
-        throw UserError(ERRCODE_DATATYPE_MISMATCH,
-                        "assignment_v3 function returns " + std::to_string(n) + " columns, its SQL declaration " +
-                            std::to_string(info_->setDesc->natts),
-                        {}, "Run ALTER EXTENSION assignment_v3 UPDATE, or install the matching library version.");
+        throw UserError(
+            ERRCODE_DATATYPE_MISMATCH,
+            "assignment_v3 function returns " + std::to_string(n) +
+                " columns, its SQL declaration " + std::to_string(info_->setDesc->natts),
+            {},
+            "Run ALTER EXTENSION assignment_v3 UPDATE, or install the matching library version.");
     }
     std::unique_ptr<Datum[]> datums(new Datum[std::max(n, 1)]);
     std::unique_ptr<bool[]> nulls(new bool[std::max(n, 1)]);

@@ -19,8 +19,10 @@ Statement& delete_events() {
 
 Statement& delete_rollups() {
     static Statement statement(
-        "WITH e AS (DELETE FROM assignment_v3.event_rollup WHERE bucket < date_trunc('minute', $1::timestamptz)), "
-        "     l AS (DELETE FROM assignment_v3.latency_rollup WHERE bucket < date_trunc('minute', $1::timestamptz)) "
+        "WITH e AS (DELETE FROM assignment_v3.event_rollup WHERE bucket < date_trunc('minute', "
+        "$1::timestamptz)), "
+        "     l AS (DELETE FROM assignment_v3.latency_rollup WHERE bucket < date_trunc('minute', "
+        "$1::timestamptz)) "
         "DELETE FROM assignment_v3.shadow_plans WHERE computed_at < $1",
         {TIMESTAMPTZOID});
     return statement;
@@ -38,8 +40,10 @@ PurgeResult purge_expired(int batch) {
     if (settings::event_retention_min <= 0) {
         return result;
     }
-    const Micros cutoff = now_micros() - static_cast<Micros>(settings::event_retention_min) * kMicrosPerMinute;
-    Rows deleted = delete_events().run({{TimestampTzGetDatum(cutoff), false}, {Int32GetDatum(batch), false}});
+    const Micros cutoff =
+        now_micros() - static_cast<Micros>(settings::event_retention_min) * kMicrosPerMinute;
+    Rows deleted =
+        delete_events().run({{TimestampTzGetDatum(cutoff), false}, {Int32GetDatum(batch), false}});
     result.events = static_cast<std::int64_t>(deleted.size());
     result.more = result.events >= batch;
     if (!result.more) {
@@ -66,5 +70,4 @@ PGDLLEXPORT Datum av3_purge_old_events(PG_FUNCTION_ARGS) {
         return Int64GetDatum(result.events);
     });
 }
-
 }

@@ -12,7 +12,7 @@ constexpr int kRetentionBatch = 10000;
 
 struct PurgeResult {
     std::int64_t events = 0;  // events deleted
-    bool more = false;  // a full batch was deleted: there may be more to delete
+    bool more = false;        // a full batch was deleted: there may be more to delete
 };
 
 // Deletes one batch of what is older than the retention (nothing when it is 0). Runs inside

@@ -52,11 +52,13 @@ bool check_role(char** newval, void** /*extra*/, GucSource /*source*/) {
 
 void define_bool(const char* name, const char* short_desc, const char* long_desc, bool* var,
                  bool boot, GucContext context) {
-    DefineCustomBoolVariable(name, short_desc, long_desc, var, boot, context, 0, nullptr, nullptr, nullptr);
+    DefineCustomBoolVariable(name, short_desc, long_desc, var, boot, context, 0, nullptr, nullptr,
+                             nullptr);
 }
 
 void define_int(const char* name, const char* short_desc, const char* long_desc, int* var, int boot,
-                int min, int max, GucContext context, int flags = 0, GucIntCheckHook check = nullptr) {
+                int min, int max, GucContext context, int flags = 0,
+                GucIntCheckHook check = nullptr) {
     DefineCustomIntVariable(name, short_desc, long_desc, var, boot, min, max, context, flags, check,
                             nullptr, nullptr);
 }
@@ -64,65 +66,76 @@ void define_int(const char* name, const char* short_desc, const char* long_desc,
 }  // namespace
 
 void define_all() {
-    define_bool("assignment_v3.enabled", "V3 coordinator assigns bookings of rolled-in restaurants.",
-                "Replaces FEATURE_ASSIGNMENT_PIPELINE_V3. Turning it off and reloading is the rollback: "
-                "V3 stops claiming within about a second and the legacy planner takes over.",
-                &enabled, false, PGC_SIGHUP);
-    define_bool("assignment_v3.shadow", "Computes V3 plans for bookings the legacy planner serves.",
-                "Plans are written to assignment_v3.shadow_plans and compared by shadow_agreement(); "
-                "nothing else is persisted. Needs assignment_v3.legacy_planner.",
-                &shadow, false, PGC_SIGHUP);
+    define_bool(
+        "assignment_v3.enabled", "V3 coordinator assigns bookings of rolled-in restaurants.",
+        "Replaces FEATURE_ASSIGNMENT_PIPELINE_V3. Turning it off and reloading is the rollback: "
+        "V3 stops claiming within about a second and the legacy planner takes over.",
+        &enabled, false, PGC_SIGHUP);
+    define_bool(
+        "assignment_v3.shadow", "Computes V3 plans for bookings the legacy planner serves.",
+        "Plans are written to assignment_v3.shadow_plans and compared by shadow_agreement(); "
+        "nothing else is persisted. Needs assignment_v3.legacy_planner.",
+        &shadow, false, PGC_SIGHUP);
     define_int("assignment_v3.max_parallel", "Number of coordinator workers.",
-               "The launcher starts or stops workers within about a second of a reload.", &max_parallel, 2, 1,
-               kMaxParallelLimit, PGC_SIGHUP);
-    define_int("assignment_v3.rollout_percent", "Percentage of restaurants V3 serves when enabled.",
-               "Each restaurant has a stable bucket 0..99 (assignment_v3.rollout_bucket()); raising the "
-               "percentage only adds restaurants. Per-restaurant overrides in restaurant_rollout win.",
-               &rollout_percent, 100, 0, 100, PGC_SIGHUP);
-    define_bool("assignment_v3.legacy_planner", "The legacy first-fit planner serves what V3 does not.",
-                "Emits auto_assign.attempt.start and auto_assign.summary events.", &legacy_planner, true,
-                PGC_SIGHUP);
+               "The launcher starts or stops workers within about a second of a reload.",
+               &max_parallel, 2, 1, kMaxParallelLimit, PGC_SIGHUP);
+    define_int(
+        "assignment_v3.rollout_percent", "Percentage of restaurants V3 serves when enabled.",
+        "Each restaurant has a stable bucket 0..99 (assignment_v3.rollout_bucket()); raising the "
+        "percentage only adds restaurants. Per-restaurant overrides in restaurant_rollout win.",
+        &rollout_percent, 100, 0, 100, PGC_SIGHUP);
+    define_bool("assignment_v3.legacy_planner",
+                "The legacy first-fit planner serves what V3 does not.",
+                "Emits auto_assign.attempt.start and auto_assign.summary events.", &legacy_planner,
+                true, PGC_SIGHUP);
 
-    DefineCustomStringVariable("assignment_v3.database", "Database the launcher and workers connect to.",
-                               "The extension must be created there; the launcher waits until it is.",
-                               &database, "postgres", PGC_POSTMASTER, 0, check_database, nullptr, nullptr);
+    DefineCustomStringVariable(
+        "assignment_v3.database", "Database the launcher and workers connect to.",
+        "The extension must be created there; the launcher waits until it is.", &database,
+        "postgres", PGC_POSTMASTER, 0, check_database, nullptr, nullptr);
     DefineCustomStringVariable("assignment_v3.role", "Role the launcher and workers connect as.",
                                "Empty means the bootstrap superuser. See docs/operations.md for a "
                                "least-privilege role.",
                                &role, "", PGC_POSTMASTER, 0, check_role, nullptr, nullptr);
 
-    define_int("assignment_v3.batch_size", "Bookings a worker claims per transaction.", nullptr, &batch_size,
-               200, 1, 10000, PGC_SUSET);
+    define_int("assignment_v3.batch_size", "Bookings a worker claims per transaction.", nullptr,
+               &batch_size, 200, 1, 10000, PGC_SUSET);
     define_int("assignment_v3.poll_interval", "Longest sleep of an idle worker.",
-               "Workers are also woken when bookings are inserted or become due.", &poll_interval_ms, 1000, 10,
-               3600 * 1000, PGC_SUSET, GUC_UNIT_MS);
-    define_int("assignment_v3.max_retries", "Retries after the first attempt before manual review.", nullptr,
-               &max_retries, 5, 0, 100, PGC_SUSET);
+               "Workers are also woken when bookings are inserted or become due.",
+               &poll_interval_ms, 1000, 10, 3600 * 1000, PGC_SUSET, GUC_UNIT_MS);
+    define_int("assignment_v3.max_retries", "Retries after the first attempt before manual review.",
+               nullptr, &max_retries, 5, 0, 100, PGC_SUSET);
     define_int("assignment_v3.retry_backoff_base", "Delay scale of the first retry.",
                "Retry n waits between half and all of base * 2^(n-1), capped by retry_backoff_max.",
                &retry_backoff_base_ms, 1000, 1, 3600 * 1000, PGC_SUSET, GUC_UNIT_MS);
-    define_int("assignment_v3.retry_backoff_max", "Longest retry delay.", nullptr, &retry_backoff_max_ms,
-               5 * 60 * 1000, 1, 24 * 3600 * 1000, PGC_SUSET, GUC_UNIT_MS);
-    define_int("assignment_v3.circuit_breaker_threshold", "Unexpected errors that open the circuit breaker.",
-               "Counted within circuit_breaker_window.", &circuit_breaker_threshold, 5, 1, 10000, PGC_SUSET);
-    define_int("assignment_v3.circuit_breaker_window", "Window in which errors are counted.", nullptr,
-               &circuit_breaker_window_ms, 60 * 1000, 100, 24 * 3600 * 1000, PGC_SUSET, GUC_UNIT_MS);
-    define_int("assignment_v3.circuit_breaker_cooldown", "Time the breaker stays open before a probe.",
-               nullptr, &circuit_breaker_cooldown_ms, 30 * 1000, 100, 24 * 3600 * 1000, PGC_SUSET, GUC_UNIT_MS);
-    define_int("assignment_v3.restaurant_rate_limit", "Coordinator invocations per second per restaurant.",
-               "0 disables the rate limit.", &restaurant_rate_limit, 100, 0, 100000, PGC_SUSET);
-    define_int("assignment_v3.restaurant_rate_burst", "Invocations a restaurant may use at once.", nullptr,
-               &restaurant_rate_burst, 200, 1, 1000000, PGC_SUSET);
+    define_int("assignment_v3.retry_backoff_max", "Longest retry delay.", nullptr,
+               &retry_backoff_max_ms, 5 * 60 * 1000, 1, 24 * 3600 * 1000, PGC_SUSET, GUC_UNIT_MS);
+    define_int("assignment_v3.circuit_breaker_threshold",
+               "Unexpected errors that open the circuit breaker.",
+               "Counted within circuit_breaker_window.", &circuit_breaker_threshold, 5, 1, 10000,
+               PGC_SUSET);
+    define_int("assignment_v3.circuit_breaker_window", "Window in which errors are counted.",
+               nullptr, &circuit_breaker_window_ms, 60 * 1000, 100, 24 * 3600 * 1000, PGC_SUSET,
+               GUC_UNIT_MS);
+    define_int("assignment_v3.circuit_breaker_cooldown",
+               "Time the breaker stays open before a probe.", nullptr, &circuit_breaker_cooldown_ms,
+               30 * 1000, 100, 24 * 3600 * 1000, PGC_SUSET, GUC_UNIT_MS);
+    define_int("assignment_v3.restaurant_rate_limit",
+               "Coordinator invocations per second per restaurant.", "0 disables the rate limit.",
+               &restaurant_rate_limit, 100, 0, 100000, PGC_SUSET);
+    define_int("assignment_v3.restaurant_rate_burst", "Invocations a restaurant may use at once.",
+               nullptr, &restaurant_rate_burst, 200, 1, 1000000, PGC_SUSET);
     define_int("assignment_v3.max_combo_tables", "Most tables combined to seat one party.", nullptr,
                &max_combo_tables, 3, 1, kMaxComboTables, PGC_SUSET);
-    define_int("assignment_v3.legacy_max_attempts", "Attempts of the legacy planner per invocation.", nullptr,
-               &legacy_max_attempts, 3, 1, 100, PGC_SUSET);
+    define_int("assignment_v3.legacy_max_attempts",
+               "Attempts of the legacy planner per invocation.", nullptr, &legacy_max_attempts, 3,
+               1, 100, PGC_SUSET);
     define_int("assignment_v3.event_retention", "Age after which observability events are deleted.",
                "0 keeps events forever.", &event_retention_min, 14 * 24 * 60, 0, INT_MAX, PGC_SUSET,
                GUC_UNIT_MIN);
     define_int("assignment_v3.max_event_context_bytes", "Largest event context stored.",
-               "Larger contexts are truncated and flagged with \"truncated\": true.", &max_event_context_bytes,
-               8192, 256, 1024 * 1024, PGC_SUSET, GUC_UNIT_BYTE);
+               "Larger contexts are truncated and flagged with \"truncated\": true.",
+               &max_event_context_bytes, 8192, 256, 1024 * 1024, PGC_SUSET, GUC_UNIT_BYTE);
 
     MarkGUCPrefixReserved("assignment_v3");
 }
@@ -140,7 +153,8 @@ InvocationSettings invocation_settings() {
     InvocationSettings s;
     s.max_retries = max_retries;
     s.backoff.base = static_cast<Micros>(retry_backoff_base_ms) * kMicrosPerMilli;
-    s.backoff.max = std::max<Micros>(s.backoff.base, static_cast<Micros>(retry_backoff_max_ms) * kMicrosPerMilli);
+    s.backoff.max = std::max<Micros>(s.backoff.base,
+                                     static_cast<Micros>(retry_backoff_max_ms) * kMicrosPerMilli);
     return s;
 }
 
@@ -159,6 +173,8 @@ RatePolicy rate_policy() {
     return p;
 }
 
-int workers_needed() { return (enabled || legacy_planner) ? max_parallel : 0; }
+int workers_needed() {
+    return (enabled || legacy_planner) ? max_parallel : 0;
+}
 
 }  // namespace av3::pg::settings

@@ -10,20 +10,24 @@ namespace {
 Statement& upsert_plans() {
     static Statement statement(
         "INSERT INTO assignment_v3.shadow_plans "
-        "  (booking_id, assignment_version, restaurant_id, outcome, reason, table_ids, computed_at, "
+        "  (booking_id, assignment_version, restaurant_id, outcome, reason, table_ids, "
+        "computed_at, "
         "   legacy_outcome, legacy_table_ids) "
         "SELECT p.booking_id, p.version, p.restaurant_id, p.outcome, p.reason, "
-        "       coalesce(string_to_array(p.tables, ',')::uuid[], '{}'), p.computed_at, p.legacy_outcome, "
+        "       coalesce(string_to_array(p.tables, ',')::uuid[], '{}'), p.computed_at, "
+        "p.legacy_outcome, "
         "       coalesce(string_to_array(p.legacy_tables, ',')::uuid[], '{}') "
-        "FROM unnest($1::uuid[], $2::int[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], "
+        "FROM unnest($1::uuid[], $2::int[], $3::uuid[], $4::text[], $5::text[], $6::text[], "
+        "$7::timestamptz[], "
         "            $8::text[], $9::text[]) "
-        "  AS p(booking_id, version, restaurant_id, outcome, reason, tables, computed_at, legacy_outcome, legacy_tables) "
+        "  AS p(booking_id, version, restaurant_id, outcome, reason, tables, computed_at, "
+        "legacy_outcome, legacy_tables) "
         "ON CONFLICT (booking_id, assignment_version) DO UPDATE SET "
         "  outcome = excluded.outcome, reason = excluded.reason, table_ids = excluded.table_ids, "
         "  computed_at = excluded.computed_at, legacy_outcome = excluded.legacy_outcome, "
         "  legacy_table_ids = excluded.legacy_table_ids",
-        {UUIDARRAYOID, INT4ARRAYOID, UUIDARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TIMESTAMPTZARRAYOID,
-         TEXTARRAYOID, TEXTARRAYOID});
+        {UUIDARRAYOID, INT4ARRAYOID, UUIDARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
+         TIMESTAMPTZARRAYOID, TEXTARRAYOID, TEXTARRAYOID});
     return statement;
 }
 
@@ -31,12 +35,20 @@ Statement& upsert_plans() {
 
 void ShadowRecorder::plan(const RestaurantRun& run, const ClaimedBooking& booking) {
     // No rate limit in shadow: it would only measure the limiter, not the assignment.
-    InvocationPlan plan = plan_invocation(booking.view, run.view(), settings::invocation_settings(), 0);
+    InvocationPlan plan =
+        plan_invocation(booking.view, run.view(), settings::invocation_settings(), 0);
     if (plan.outcome == Outcome::Noop) {
         return;
     }
-    Plan p{booking.view.id, booking.restaurant_id, booking.view.version, plan.outcome, std::string(plan.reason), {},
-           now_micros(), {}, {}};
+    Plan p{booking.view.id,
+           booking.restaurant_id,
+           booking.view.version,
+           plan.outcome,
+           std::string(plan.reason),
+           {},
+           now_micros(),
+           {},
+           {}};
     if (plan.fit.found()) {
         for (int i = 0; i < plan.fit.option->table_count; ++i) {
             p.tables.push_back(run.inventory().tables()[plan.fit.option->tables[i]].id);
@@ -98,8 +110,8 @@ void ShadowRecorder::flush(EventBuffer& events) {
             ctx.add("reason", p.reason);
         }
         ctx.add("strategy", "optimal_fit").add_strings("tables", ids).add("version", p.version);
-        events.add(source::kCoordinator, "coordinator.shadow_plan", Severity::Info, p.booking_id, p.restaurant_id,
-                   ctx, p.computed_at);
+        events.add(source::kCoordinator, "coordinator.shadow_plan", Severity::Info, p.booking_id,
+                   p.restaurant_id, ctx, p.computed_at);
     }
     upsert_plans().run({
         {uuid_array_datum(bookings), false},

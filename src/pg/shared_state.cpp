@@ -7,6 +7,7 @@ namespace {
 constexpr const char* kTrancheName = "assignment_v3";
 
 SharedState* g_state = nullptr;
+int g_my_slot = -1;
 shmem_request_hook_type g_prev_request_hook = nullptr;
 shmem_startup_hook_type g_prev_startup_hook = nullptr;
 
@@ -24,7 +25,8 @@ void startup_shared_memory() {
     }
     LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
     bool found = false;
-    g_state = static_cast<SharedState*>(ShmemInitStruct("assignment_v3", sizeof(SharedState), &found));
+    g_state =
+        static_cast<SharedState*>(ShmemInitStruct("assignment_v3", sizeof(SharedState), &found));
     if (!found) {
         // Also after a crash restart: every slot, the breaker and the buckets start afresh.
         memset(static_cast<void*>(g_state), 0, sizeof(SharedState));
@@ -71,7 +73,9 @@ const char* launcher_state_name(LauncherState state) {
     return "unknown";
 }
 
-SharedState* shared_state() { return g_state; }
+SharedState* shared_state() {
+    return g_state;
+}
 
 void wake_launcher() {
     if (g_state == nullptr) {
@@ -102,6 +106,21 @@ void wake_workers() {
         if (slot.proc != nullptr) {
             SetLatch(&slot.proc->procLatch);
         }
+    }
+    LWLockRelease(g_state->lock);
+}
+
+void set_my_worker_slot(int slot) { g_my_slot = slot; }
+
+void set_current_booking(const Uuid* booking_id) {
+    if (g_state == nullptr || g_my_slot < 0) {
+        return;
+    }
+    LWLockAcquire(g_state->lock, LW_EXCLUSIVE);
+    WorkerSlot& slot = g_state->workers[g_my_slot];
+    slot.has_current_booking = booking_id != nullptr;
+    if (booking_id != nullptr) {
+        memcpy(slot.current_booking.data, booking_id->bytes.data(), UUID_LEN);
     }
     LWLockRelease(g_state->lock);
 }

@@ -7,6 +7,7 @@
 #pragma once
 
 #include "core/circuit_breaker.hpp"
+#include "core/types.hpp"
 #include "core/token_bucket.hpp"
 #include "pg/settings.hpp"
 #include "pg/postgres.hpp"
@@ -14,12 +15,12 @@
 namespace av3::pg {
 
 enum class WorkerState : std::uint8_t {
-    Free,  // slot unused
-    Starting,  // registered by the launcher, not yet running
-    Idle,  // sleeping on its latch
-    Claiming,  // looking for due bookings
+    Free,        // slot unused
+    Starting,    // registered by the launcher, not yet running
+    Idle,        // sleeping on its latch
+    Claiming,    // looking for due bookings
     Processing,  // running a batch
-    Backoff,  // sleeping after an error
+    Backoff,     // sleeping after an error
 };
 
 const char* worker_state_name(WorkerState state);
@@ -40,11 +41,11 @@ struct WorkerCounters {
 
 struct WorkerSlot {
     WorkerState state;
-    pid_t pid;  // 0 until the worker runs
-    PGPROC* proc;  // for SetLatch from other backends
-    pid_t launcher_pid;  // the launcher that started it; a worker outliving it exits
+    pid_t pid;                 // 0 until the worker runs
+    PGPROC* proc;              // for SetLatch from other backends
+    pid_t launcher_pid;        // the launcher that started it; a worker outliving it exits
     std::uint32_t generation;  // bumped each time the slot is reused
-    bool stop_requested;  // the launcher wants fewer workers: exit at the next loop
+    bool stop_requested;       // the launcher wants fewer workers: exit at the next loop
     TimestampTz started_at;
     TimestampTz config_loaded_at;  // when it last read the configuration (start or reload)
     TimestampTz last_batch_at;
@@ -72,7 +73,7 @@ enum class ExtensionPresence : std::uint8_t {
 
 enum class LauncherState : std::uint8_t {
     NotRunning,
-    WaitingForDatabase,  // assignment_v3.database does not exist
+    WaitingForDatabase,   // assignment_v3.database does not exist
     WaitingForExtension,  // the extension is not created there
     Running,
 };
@@ -80,7 +81,7 @@ enum class LauncherState : std::uint8_t {
 const char* launcher_state_name(LauncherState state);
 
 struct SharedState {
-    LWLock* lock;  // launcher fields and worker slots
+    LWLock* lock;         // launcher fields and worker slots
     LWLock* policy_lock;  // circuit breaker and rate buckets
     pid_t launcher_pid;
     PGPROC* launcher_proc;
@@ -104,6 +105,11 @@ void wake_launcher();
 
 // Sets the latch of every worker (after commit of new or rescheduled bookings).
 void wake_workers();
+
+// This process's worker slot, when it is a worker (set by the worker at start).
+void set_my_worker_slot(int slot);
+// Shows the booking this worker is deciding in the workers view (null: none).
+void set_current_booking(const Uuid* booking_id);
 
 // Invalidates every worker's inventory and rollout caches.
 void bump_inventory_generation();

@@ -23,7 +23,8 @@ static Datum uuid_array_datum_unguarded(const std::vector<Uuid>& ids) {
     return PointerGetDatum(construct_array(elems, n, UUIDOID, UUID_LEN, false, TYPALIGN_CHAR));
 }
 
-static Datum text_array_datum_unguarded(const std::vector<std::string>& values, const std::vector<bool>* nulls) {
+static Datum text_array_datum_unguarded(const std::vector<std::string>& values,
+                                        const std::vector<bool>* nulls) {
     const int n = static_cast<int>(values.size());
     auto* elems = static_cast<Datum*>(palloc(sizeof(Datum) * std::max(n, 1)));
     auto* elem_nulls = static_cast<bool*>(palloc(sizeof(bool) * std::max(n, 1)));
@@ -36,7 +37,8 @@ static Datum text_array_datum_unguarded(const std::vector<std::string>& values, 
     if (n == 0) {
         return PointerGetDatum(construct_empty_array(TEXTOID));
     }
-    return PointerGetDatum(construct_md_array(elems, elem_nulls, 1, dims, lbs, TEXTOID, -1, false, TYPALIGN_INT));
+    return PointerGetDatum(
+        construct_md_array(elems, elem_nulls, 1, dims, lbs, TEXTOID, -1, false, TYPALIGN_INT));
 }
 
 static Datum int4_array_datum_unguarded(const std::vector<int>& values) {
@@ -48,7 +50,8 @@ static Datum int4_array_datum_unguarded(const std::vector<int>& values) {
     return PointerGetDatum(construct_array_builtin(elems, n, INT4OID));
 }
 
-static Datum timestamptz_array_datum_unguarded(const std::vector<Micros>& values, const std::vector<bool>* nulls) {
+static Datum timestamptz_array_datum_unguarded(const std::vector<Micros>& values,
+                                               const std::vector<bool>* nulls) {
     const int n = static_cast<int>(values.size());
     if (n == 0) {
         return PointerGetDatum(construct_empty_array(TIMESTAMPTZOID));
@@ -61,10 +64,9 @@ static Datum timestamptz_array_datum_unguarded(const std::vector<Micros>& values
     }
     int dims[1] = {n};
     int lbs[1] = {1};
-    return PointerGetDatum(
-        construct_md_array(elems, elem_nulls, 1, dims, lbs, TIMESTAMPTZOID, sizeof(TimestampTz), true, TYPALIGN_DOUBLE));
+    return PointerGetDatum(construct_md_array(elems, elem_nulls, 1, dims, lbs, TIMESTAMPTZOID,
+                                              sizeof(TimestampTz), true, TYPALIGN_DOUBLE));
 }
-
 
 Datum uuid_datum(const Uuid& id) {
     return pg_call([&] { return uuid_datum_unguarded(id); });
@@ -85,7 +87,9 @@ Datum timestamptz_array_datum(const std::vector<Micros>& values, const std::vect
     return pg_call([&] { return timestamptz_array_datum_unguarded(values, nulls); });
 }
 
-Datum Row::value(int column, bool* is_null) const { return SPI_getbinval(tuple_, desc_, column, is_null); }
+Datum Row::value(int column, bool* is_null) const {
+    return SPI_getbinval(tuple_, desc_, column, is_null);
+}
 
 bool Row::is_null(int column) const {
     bool null = false;
@@ -135,7 +139,8 @@ std::string Row::text(int column) const {
         int length;
     };
     Span span = pg_call([&] {
-        auto* t = reinterpret_cast<::text*>(pg_detoast_datum_packed(reinterpret_cast<struct varlena*>(DatumGetPointer(d))));
+        auto* t = reinterpret_cast<::text*>(
+            pg_detoast_datum_packed(reinterpret_cast<struct varlena*>(DatumGetPointer(d))));
         return Span{VARDATA_ANY(t), static_cast<int>(VARSIZE_ANY_EXHDR(t))};
     });
     return std::string(span.data, static_cast<std::size_t>(span.length));
@@ -155,8 +160,8 @@ std::vector<Uuid> Row::uuid_array(int column) const {
     };
     Elements elements = pg_call([&] {
         Elements e{nullptr, nullptr, 0};
-        deconstruct_array(DatumGetArrayTypeP(d), UUIDOID, UUID_LEN, false, TYPALIGN_CHAR, &e.values, &e.nulls,
-                          &e.count);
+        deconstruct_array(DatumGetArrayTypeP(d), UUIDOID, UUID_LEN, false, TYPALIGN_CHAR, &e.values,
+                          &e.nulls, &e.count);
         return e;
     });
     for (int i = 0; i < elements.count; ++i) {
@@ -174,7 +179,8 @@ void Statement::prepare() {
     plan_ = pg_call([&] {
         SPIPlanPtr plan = SPI_prepare(sql_, static_cast<int>(arg_types_.size()), arg_types_.data());
         if (plan == nullptr) {
-            elog(ERROR, "assignment_v3: SPI_prepare failed (%s) for: %s", SPI_result_code_string(SPI_result), sql_);
+            elog(ERROR, "assignment_v3: SPI_prepare failed (%s) for: %s",
+                 SPI_result_code_string(SPI_result), sql_);
         }
         if (SPI_keepplan(plan) != 0) {
             elog(ERROR, "assignment_v3: SPI_keepplan failed");
@@ -186,14 +192,16 @@ void Statement::prepare() {
 Rows Statement::execute(Datum* values, char* nulls, bool read_only, long row_limit) {
     int rc = SPI_execute_plan(plan_, values, nulls, read_only, row_limit);
     if (rc < 0) {
-        elog(ERROR, "assignment_v3: SPI_execute_plan failed (%s) for: %s", SPI_result_code_string(rc), sql_);
+        elog(ERROR, "assignment_v3: SPI_execute_plan failed (%s) for: %s",
+             SPI_result_code_string(rc), sql_);
     }
     return Rows(SPI_tuptable, SPI_processed);
 }
 
 Rows Statement::run(const std::vector<Param>& params, bool read_only, long row_limit) {
     prepare();
-    if (params.size() != arg_types_.size() || params.size() > static_cast<std::size_t>(kMaxParams)) {
+    if (params.size() != arg_types_.size() ||
+        params.size() > static_cast<std::size_t>(kMaxParams)) {
         throw std::logic_error(std::string("parameter count mismatch for: ") + sql_);
     }
     Datum values[kMaxParams];
@@ -207,7 +215,8 @@ Rows Statement::run(const std::vector<Param>& params, bool read_only, long row_l
 
 Rows run_once(const char* sql, const std::vector<Oid>& arg_types, const std::vector<Param>& params,
               bool read_only) {
-    if (params.size() != arg_types.size() || params.size() > static_cast<std::size_t>(Statement::kMaxParams)) {
+    if (params.size() != arg_types.size() ||
+        params.size() > static_cast<std::size_t>(Statement::kMaxParams)) {
         throw std::logic_error(std::string("parameter count mismatch for: ") + sql);
     }
     Datum values[Statement::kMaxParams];
@@ -217,10 +226,12 @@ Rows run_once(const char* sql, const std::vector<Oid>& arg_types, const std::vec
         nulls[i] = params[i].is_null ? 'n' : ' ';
     }
     return pg_call([&] {
-        int rc = SPI_execute_with_args(sql, static_cast<int>(params.size()), const_cast<Oid*>(arg_types.data()),
-                                       values, nulls, read_only, 0);
+        int rc =
+            SPI_execute_with_args(sql, static_cast<int>(params.size()),
+                                  const_cast<Oid*>(arg_types.data()), values, nulls, read_only, 0);
         if (rc < 0) {
-            elog(ERROR, "assignment_v3: SPI_execute_with_args failed (%s)", SPI_result_code_string(rc));
+            elog(ERROR, "assignment_v3: SPI_execute_with_args failed (%s)",
+                 SPI_result_code_string(rc));
         }
         return Rows(SPI_tuptable, SPI_processed);
     });
@@ -247,6 +258,8 @@ void SpiConnection::finish() {
     }
 }
 
-Micros now_micros() { return GetCurrentTimestamp(); }
+Micros now_micros() {
+    return GetCurrentTimestamp();
+}
 
 }  // namespace av3::pg

@@ -36,9 +36,11 @@ struct Param {
 Datum uuid_datum(const Uuid& id);
 Datum text_datum(std::string_view text);
 Datum uuid_array_datum(const std::vector<Uuid>& ids);
-Datum text_array_datum(const std::vector<std::string>& values, const std::vector<bool>* nulls = nullptr);
+Datum text_array_datum(const std::vector<std::string>& values,
+                       const std::vector<bool>* nulls = nullptr);
 Datum int4_array_datum(const std::vector<int>& values);
-Datum timestamptz_array_datum(const std::vector<Micros>& values, const std::vector<bool>* nulls = nullptr);
+Datum timestamptz_array_datum(const std::vector<Micros>& values,
+                              const std::vector<bool>* nulls = nullptr);
 
 // One row of the last SPI result.
 class Row {
@@ -76,7 +78,8 @@ private:
 // A statement prepared on first use and kept for the life of the backend.
 class Statement {
 public:
-    Statement(const char* sql, std::vector<Oid> arg_types) : sql_(sql), arg_types_(std::move(arg_types)) {}
+    Statement(const char* sql, std::vector<Oid> arg_types)
+        : sql_(sql), arg_types_(std::move(arg_types)) {}
 
     // Runs the statement; the returned rows stay valid until the next SPI call.
     Rows run(const std::vector<Param>& params, bool read_only = false, long row_limit = 0);

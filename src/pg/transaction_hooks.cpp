@@ -39,23 +39,33 @@ void on_transaction_event(XactEvent event, void* /*arg*/) {
 
 }  // namespace
 
-void install_transaction_hooks() { RegisterXactCallback(on_transaction_event, nullptr); }
+void install_transaction_hooks() {
+    RegisterXactCallback(on_transaction_event, nullptr);
+}
 
-void wake_workers_at_commit() { g_wake_pending = true; }
+void wake_workers_at_commit() {
+    g_wake_pending = true;
+}
 
 void inventory_changed_in_transaction() {
     g_inventory_changed = true;
     ++g_local_generation;
 }
 
-std::uint64_t current_inventory_generation() { return inventory_generation() + g_local_generation; }
+std::uint64_t current_inventory_generation() {
+    return inventory_generation() + g_local_generation;
+}
 
 InternalWriteScope::InternalWriteScope(TransitionCause cause) : previous_(g_internal_write) {
     g_internal_write = cause;
 }
 
-InternalWriteScope::~InternalWriteScope() { g_internal_write = previous_; }
+InternalWriteScope::~InternalWriteScope() {
+    g_internal_write = previous_;
+}
 
-std::optional<TransitionCause> current_internal_write() { return g_internal_write; }
+std::optional<TransitionCause> current_internal_write() {
+    return g_internal_write;
+}
 
 }  // namespace av3::pg

@@ -32,7 +32,9 @@ constexpr long kMaxErrorSleepMs = 10000;
 int g_slot = -1;
 std::uint32_t g_generation = 0;
 
-WorkerSlot& my_slot() { return shared_state()->workers[g_slot]; }
+WorkerSlot& my_slot() {
+    return shared_state()->workers[g_slot];
+}
 
 void set_state(WorkerState state) {
     LWLockAcquire(shared_state()->lock, LW_EXCLUSIVE);
@@ -124,6 +126,7 @@ BatchReport batch_body() {
             report.next_due = next_due_after(now_micros());
         }
         spi.finish();
+        set_current_booking(nullptr);
         add_counters(batch);
         return report;
     });
@@ -132,9 +135,11 @@ BatchReport batch_body() {
 void record_error(ErrorData* error) {
     LWLockAcquire(shared_state()->lock, LW_EXCLUSIVE);
     WorkerSlot& slot = my_slot();
-    strlcpy(slot.last_error, error->message != nullptr ? error->message : "unknown error", kLastErrorBytes);
+    strlcpy(slot.last_error, error->message != nullptr ? error->message : "unknown error",
+            kLastErrorBytes);
     slot.last_error_at = GetCurrentTimestamp();
     slot.counters.errors++;
+    slot.has_current_booking = false;
     LWLockRelease(shared_state()->lock);
 }
 
@@ -180,11 +185,13 @@ LoopStep sleep_after(const BatchReport& report) {
         return LoopStep{LoopStep::Go, 0};  // a partial batch too: look once more before sleeping
     }
     if (report.due_elsewhere) {
-        return LoopStep{LoopStep::Go, std::min<long>(kBusyElsewhereSleepMs, settings::poll_interval_ms)};
+        return LoopStep{LoopStep::Go,
+                        std::min<long>(kBusyElsewhereSleepMs, settings::poll_interval_ms)};
     }
     long sleep_ms = settings::poll_interval_ms;
     if (report.next_due != 0) {
-        const long until_due = static_cast<long>((report.next_due - GetCurrentTimestamp()) / 1000) + 1;
+        const long until_due =
+            static_cast<long>((report.next_due - GetCurrentTimestamp()) / 1000) + 1;
         sleep_ms = std::max(1L, std::min(sleep_ms, until_due));
     }
     return LoopStep{LoopStep::Go, sleep_ms};
@@ -307,13 +314,15 @@ void av3_worker_main(Datum main_arg) {
     }
     slot.pid = MyProcPid;
     slot.proc = MyProc;
+    set_my_worker_slot(g_slot);
     slot.started_at = GetCurrentTimestamp();
     slot.config_loaded_at = slot.started_at;
     slot.state = WorkerState::Idle;
     LWLockRelease(state->lock);
     before_shmem_exit(detach_slot, 0);
 
-    BackgroundWorkerInitializeConnection(settings::database, settings::role[0] != '\0' ? settings::role : nullptr, 0);
+    BackgroundWorkerInitializeConnection(settings::database,
+                                         settings::role[0] != '\0' ? settings::role : nullptr, 0);
     pgstat_report_appname(psprintf("assignment_v3 worker %d", g_slot));
     // Every statement a worker runs is a keyed lookup. Its plans are made once and kept; a plan
     // made while a table was empty (a fresh install, a worker started before a bulk load) would
@@ -329,7 +338,8 @@ void av3_worker_main(Datum main_arg) {
         proc_exit(0);
     }
     mark_extension(ExtensionPresence::Present);
-    ereport(LOG, (errmsg("assignment_v3 worker %d started in database \"%s\"", g_slot, settings::database)));
+    ereport(LOG, (errmsg("assignment_v3 worker %d started in database \"%s\"", g_slot,
+                         settings::database)));
 
     int consecutive_errors = 0;
     TimestampTz next_retention = GetCurrentTimestamp();
@@ -350,7 +360,8 @@ void av3_worker_main(Datum main_arg) {
         }
         const LoopStep step = run_one_batch(consecutive_errors);
         if (step.kind == LoopStep::ExtensionGone) {
-            ereport(LOG, (errmsg("assignment_v3 worker %d stops: the extension no longer exists in database \"%s\"",
+            ereport(LOG, (errmsg("assignment_v3 worker %d stops: the extension no longer exists in "
+                                 "database \"%s\"",
                                  g_slot, settings::database)));
             mark_extension(ExtensionPresence::Missing);
             break;
@@ -358,7 +369,8 @@ void av3_worker_main(Datum main_arg) {
         consecutive_errors = step.kind == LoopStep::Failed ? consecutive_errors + 1 : 0;
         long sleep_ms = step.sleep_ms;
         if (g_slot == 0 && sleep_ms > 0) {
-            const long until_retention = static_cast<long>((next_retention - GetCurrentTimestamp()) / 1000) + 1;
+            const long until_retention =
+                static_cast<long>((next_retention - GetCurrentTimestamp()) / 1000) + 1;
             sleep_ms = std::max(0L, std::min(sleep_ms, until_retention));
         }
         if (sleep_ms > 0) {

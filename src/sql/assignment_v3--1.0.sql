@@ -803,22 +803,30 @@ AS $$
     ORDER BY 5 DESC NULLS LAST, 3 DESC, 1
 $$;
 
--- Share of V3 decisions that seated the party, per time bucket. Decisions are the outcomes
+-- V3 decisions per time bucket, and how many were of one outcome. Decisions are the outcomes
 -- that decide something: confirmed, retry, manual_review, error (noops are not decisions).
+-- Shared by confirmation_rate(), error_rate() and the gate.
+CREATE FUNCTION decisions_per_bucket(window_length interval, bucket interval, as_of timestamptz, outcome text)
+RETURNS TABLE (bucket_start timestamptz, decisions bigint, of_outcome bigint)
+LANGUAGE sql STABLE
+AS $$
+    SELECT date_bin(decisions_per_bucket.bucket, r.bucket, timestamptz '2000-01-01'), sum(r.events)::bigint,
+           coalesce(sum(r.events) FILTER (WHERE r.event_type = outcome), 0)::bigint
+    FROM assignment_v3.rollup_window(window_length, as_of) r
+    WHERE r.event_type IN ('coordinator.confirmed', 'coordinator.retry', 'coordinator.manual_review',
+                           'coordinator.error')
+    GROUP BY 1
+$$;
+
+-- Share of V3 decisions that seated the party, per time bucket.
 CREATE FUNCTION confirmation_rate(window_length interval DEFAULT '24 hours', bucket interval DEFAULT '1 hour',
                                   as_of timestamptz DEFAULT now())
 RETURNS TABLE (bucket_start timestamptz, decisions bigint, confirmed bigint, confirmation_pct numeric)
 LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT date_bin(confirmation_rate.bucket, r.bucket, timestamptz '2000-01-01'), sum(r.events)::bigint,
-           coalesce(sum(r.events) FILTER (WHERE r.event_type = 'coordinator.confirmed'), 0)::bigint,
-           assignment_v3.pct(coalesce(sum(r.events) FILTER (WHERE r.event_type = 'coordinator.confirmed'), 0),
-                             sum(r.events))
-    FROM assignment_v3.rollup_window(window_length, as_of) r
-    WHERE r.event_type IN ('coordinator.confirmed', 'coordinator.retry', 'coordinator.manual_review',
-                           'coordinator.error')
-    GROUP BY 1
+    SELECT d.bucket_start, d.decisions, d.of_outcome, assignment_v3.pct(d.of_outcome, d.decisions)
+    FROM assignment_v3.decisions_per_bucket(window_length, bucket, as_of, 'coordinator.confirmed') d
     ORDER BY 1
 $$;
 
@@ -879,14 +887,8 @@ RETURNS TABLE (bucket_start timestamptz, decisions bigint, errors bigint, error_
 LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT date_bin(error_rate.bucket, r.bucket, timestamptz '2000-01-01'), sum(r.events)::bigint,
-           coalesce(sum(r.events) FILTER (WHERE r.event_type = 'coordinator.error'), 0)::bigint,
-           assignment_v3.pct(coalesce(sum(r.events) FILTER (WHERE r.event_type = 'coordinator.error'), 0),
-                             sum(r.events))
-    FROM assignment_v3.rollup_window(window_length, as_of) r
-    WHERE r.event_type IN ('coordinator.confirmed', 'coordinator.retry', 'coordinator.manual_review',
-                           'coordinator.error')
-    GROUP BY 1
+    SELECT d.bucket_start, d.decisions, d.of_outcome, assignment_v3.pct(d.of_outcome, d.decisions)
+    FROM assignment_v3.decisions_per_bucket(window_length, bucket, as_of, 'coordinator.error') d
     ORDER BY 1
 $$;
 
@@ -1007,12 +1009,8 @@ AS $$
                coalesce(sum(events) FILTER (WHERE event_type = 'coordinator.circuit_open'), 0) AS trips
         FROM w),
     buckets AS (
-        SELECT date_bin('5 minutes', bucket, timestamptz '2000-01-01') AS b,
-               coalesce(assignment_v3.pct(sum(events) FILTER (WHERE event_type = 'coordinator.error'), sum(events)), 0)
-                   > max_error_pct AS bad
-        FROM w WHERE event_type IN ('coordinator.confirmed', 'coordinator.retry', 'coordinator.manual_review',
-                                    'coordinator.error')
-        GROUP BY 1),
+        SELECT d.bucket_start AS b, coalesce(assignment_v3.pct(d.of_outcome, d.decisions), 0) > max_error_pct AS bad
+        FROM assignment_v3.decisions_per_bucket(window_length, '5 minutes', as_of, 'coordinator.error') d),
     runs AS (  -- consecutive bad buckets: gaps-and-islands over the 5-minute grid
         SELECT count(*) AS run_length
         FROM (SELECT b, b - (row_number() OVER (ORDER BY b)) * interval '5 minutes' AS island

@@ -41,7 +41,8 @@ Schedule make_evening(const Inventory& inventory, std::mt19937& rng) {
         Micros at = 17 * 60 + static_cast<Micros>(rng() % 60);
         while (at < 22 * 60) {
             if (rng() % 3 != 0) {
-                schedule.reserve(static_cast<int>(t), Interval{at * kMicrosPerMinute, (at + 105) * kMicrosPerMinute});
+                schedule.reserve(static_cast<int>(t),
+                                 Interval{at * kMicrosPerMinute, (at + 105) * kMicrosPerMinute});
             }
             at += 120;
         }
@@ -64,7 +65,8 @@ void BM_OptimalFit200Tables(benchmark::State& state) {
         FitResult fit = optimal_fit(inventory, schedule, requests[i++ & 1023]);
         benchmark::DoNotOptimize(fit);
     }
-    state.counters["options"] = static_cast<double>(inventory.singles().size() + inventory.combinations().size());
+    state.counters["options"] =
+        static_cast<double>(inventory.singles().size() + inventory.combinations().size());
 }
 BENCHMARK(BM_OptimalFit200Tables)->Arg(8)->Arg(16)->Arg(24);
 

@@ -94,6 +94,9 @@ $node->safe_psql('postgres', q{
         WHEN (NEW.restaurant_id = 'a0000000-0000-0000-0000-000000000002') EXECUTE FUNCTION public.take_lock();
 });
 my $other = $node->background_psql('postgres', on_error_stop => 0);
+# The session checks for deadlocks much later than the worker (300 ms): the worker is the one
+# that finds the cycle, and the one that gives up.
+$other->query_safe("SET deadlock_timeout = '10s'");
 $other->query_safe('BEGIN');
 $other->query_safe('SELECT pg_advisory_xact_lock(4242)');
 $log_offset = -s $node->logfile;
@@ -107,7 +110,7 @@ ok($node->poll_query_until('postgres', q{SELECT count(*) > 0 FROM pg_locks l
     'a worker waits for the lock inside its batch');
 my $out = $other->query_until(qr/updated/,
     "UPDATE assignment_v3.bookings SET party_size = 3 WHERE id = 'b0000000-0000-0000-0000-000000000042';\n\\echo updated\n");
-$other->query_safe('COMMIT');
+$other->query('COMMIT');
 $other->quit;
 $node->wait_for_log(qr/a batch failed and is processed again booking by booking/, $log_offset);
 ok(slurp_file($node->logfile, $log_offset) =~ /deadlock detected/, 'the worker lost a deadlock');

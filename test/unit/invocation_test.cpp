@@ -11,7 +11,8 @@ using testing::edge;
 using testing::table;
 
 struct Fixture {
-    Inventory inventory = Inventory::build({table(1, 2), table(2, 4), table(3, 4)}, {edge(2, 3)}, 3);
+    Inventory inventory =
+        Inventory::build({table(1, 2), table(2, 4), table(3, 4)}, {edge(2, 3)}, 3);
     Schedule schedule{inventory};
     CoversLedger covers{0};
     InvocationSettings settings;
@@ -68,9 +69,11 @@ TEST(Invocation, RetriesWithBackoffThenEscalates) {
     EXPECT_EQ(first.final_state, S::RetryScheduled);
     EXPECT_EQ(first.attempts, 1);
     EXPECT_GT(first.retry_delay, 0);
-    InvocationPlan second = plan_invocation(booking(2, S::RetryScheduled, 1), f.view(), f.settings, 0);
+    InvocationPlan second =
+        plan_invocation(booking(2, S::RetryScheduled, 1), f.view(), f.settings, 0);
     EXPECT_EQ(second.outcome, Outcome::Retry);
-    InvocationPlan third = plan_invocation(booking(2, S::RetryScheduled, 2), f.view(), f.settings, 0);
+    InvocationPlan third =
+        plan_invocation(booking(2, S::RetryScheduled, 2), f.view(), f.settings, 0);
     expect_legal(third);
     EXPECT_EQ(third.outcome, Outcome::ManualReview);
     EXPECT_EQ(third.reason, reason::kRetriesExhausted);
@@ -79,7 +82,8 @@ TEST(Invocation, RetriesWithBackoffThenEscalates) {
 
 TEST(Invocation, RateLimitIsARetryThatKeepsTheRetryBudget) {
     Fixture f;
-    InvocationPlan plan = plan_invocation(booking(2, S::RetryScheduled, 3), f.view(), f.settings, 2500);
+    InvocationPlan plan =
+        plan_invocation(booking(2, S::RetryScheduled, 3), f.view(), f.settings, 2500);
     expect_legal(plan);
     EXPECT_EQ(plan.outcome, Outcome::Retry);
     EXPECT_EQ(plan.reason, reason::kRateLimited);
@@ -93,7 +97,8 @@ TEST(Invocation, EscalatesWhatCanNeverBeSeated) {
     Inventory empty = Inventory::build({}, {}, 3);
     Schedule s(empty);
     CoversLedger c(0);
-    InvocationPlan none = plan_invocation(booking(2), RestaurantView{empty, s, c, 0}, f.settings, 0);
+    InvocationPlan none =
+        plan_invocation(booking(2), RestaurantView{empty, s, c, 0}, f.settings, 0);
     expect_legal(none);
     EXPECT_EQ(none.reason, reason::kNoTables);
     Inventory picky = Inventory::build({table(1, 8, "main", 6)}, {}, 3);
@@ -116,8 +121,10 @@ TEST(Invocation, CapacityIsCheckedBeforeTheFit) {
 
 TEST(Invocation, NonRunnableBookingsAreNoops) {
     Fixture f;
-    EXPECT_EQ(plan_invocation(booking(2, S::Confirmed), f.view(), f.settings, 0).reason, reason::kAlreadyAssigned);
-    EXPECT_EQ(plan_invocation(booking(2, S::Cancelled), f.view(), f.settings, 0).reason, reason::kCancelled);
+    EXPECT_EQ(plan_invocation(booking(2, S::Confirmed), f.view(), f.settings, 0).reason,
+              reason::kAlreadyAssigned);
+    EXPECT_EQ(plan_invocation(booking(2, S::Cancelled), f.view(), f.settings, 0).reason,
+              reason::kCancelled);
     EXPECT_EQ(plan_invocation(booking(2, S::ManualReview), f.view(), f.settings, 0).reason,
               reason::kInManualReview);
     InvocationPlan plan = plan_invocation(booking(2, S::TableSelected), f.view(), f.settings, 0);

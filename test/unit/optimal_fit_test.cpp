@@ -83,9 +83,9 @@ TEST(OptimalFit, CombinesAdjacentTablesOnlyWhenNoSingleFits) {
 }
 
 TEST(OptimalFit, CombinationsNeverCrossZonesOrExceedTheLimit) {
-    Inventory inv = Inventory::build({table(1, 4, "terrace"), table(2, 4, "main"), table(3, 4, "main"),
-                                      table(4, 4, "main")},
-                                     {edge(1, 2), edge(2, 3), edge(3, 4)}, 2);
+    Inventory inv = Inventory::build(
+        {table(1, 4, "terrace"), table(2, 4, "main"), table(3, 4, "main"), table(4, 4, "main")},
+        {edge(1, 2), edge(2, 3), edge(3, 4)}, 2);
     Schedule schedule(inv);
     EXPECT_EQ(inv.combinations().size(), 2u);  // T2+T3, T3+T4; T1-T2 crosses zones
     EXPECT_FALSE(optimal_fit(inv, schedule, request(9, 0, 10)).found());
@@ -93,8 +93,8 @@ TEST(OptimalFit, CombinationsNeverCrossZonesOrExceedTheLimit) {
 }
 
 TEST(OptimalFit, ZonePreferenceOnlyWhenItCostsNothing) {
-    Inventory inv = Inventory::build({table(1, 4, "main"), table(2, 4, "terrace"), table(3, 2, "terrace")},
-                                     {}, 1);
+    Inventory inv = Inventory::build(
+        {table(1, 4, "main"), table(2, 4, "terrace"), table(3, 2, "terrace")}, {}, 1);
     Schedule schedule(inv);
     EXPECT_EQ(labels(inv, optimal_fit(inv, schedule, request(4, 0, 10, "terrace"))),
               std::vector<std::string>{"T2"});
@@ -172,7 +172,8 @@ std::vector<Candidate> oracle_candidates(const Inventory& inv, const Schedule& s
             (members.size() > 1 && !connected(members, adjacent))) {
             continue;
         }
-        out.push_back(Candidate{members.size() > 1, capacity, static_cast<int>(members.size()), members});
+        out.push_back(
+            Candidate{members.size() > 1, capacity, static_cast<int>(members.size()), members});
     }
     std::sort(out.begin(), out.end(), [](const Candidate& a, const Candidate& b) {
         return std::tie(a.combination, a.capacity, a.count, a.tables) <
@@ -204,7 +205,8 @@ TEST(OptimalFit, NeverOverlapsAndMatchesABruteForceOracleOnRandomRestaurants) {
             }
         }
         Inventory inv = Inventory::build(tables, edges, max_combo);
-        std::vector<std::vector<bool>> adjacent(inv.tables().size(), std::vector<bool>(inv.tables().size()));
+        std::vector<std::vector<bool>> adjacent(inv.tables().size(),
+                                                std::vector<bool>(inv.tables().size()));
         for (const auto& [a, b] : edges) {
             int ia = inv.index_of(a);
             int ib = inv.index_of(b);
@@ -222,7 +224,8 @@ TEST(OptimalFit, NeverOverlapsAndMatchesABruteForceOracleOnRandomRestaurants) {
             reserved.emplace_back(idx, during);
         }
         Micros lower = static_cast<Micros>(rng() % 100);
-        FitRequest req = request(1 + static_cast<int>(rng() % 20), lower, lower + 1 + static_cast<Micros>(rng() % 40));
+        FitRequest req = request(1 + static_cast<int>(rng() % 20), lower,
+                                 lower + 1 + static_cast<Micros>(rng() % 40));
 
         FitResult fit = optimal_fit(inv, schedule, req);
         auto oracle = oracle_candidates(inv, schedule, adjacent, req, max_combo);
@@ -234,11 +237,13 @@ TEST(OptimalFit, NeverOverlapsAndMatchesABruteForceOracleOnRandomRestaurants) {
         ++found;
         for (int i = 0; i < fit.option->table_count; ++i) {
             for (const auto& [idx, during] : reserved) {
-                ASSERT_FALSE(idx == fit.option->tables[i] && during.overlaps(req.during)) << "round " << round;
+                ASSERT_FALSE(idx == fit.option->tables[i] && during.overlaps(req.during))
+                    << "round " << round;
             }
         }
         const Candidate& best = oracle.front();
-        std::vector<int> chosen(fit.option->tables.begin(), fit.option->tables.begin() + fit.option->table_count);
+        std::vector<int> chosen(fit.option->tables.begin(),
+                                fit.option->tables.begin() + fit.option->table_count);
         EXPECT_EQ(fit.is_combination(), best.combination) << "round " << round;
         EXPECT_EQ(fit.option->capacity, best.capacity) << "round " << round;
         EXPECT_EQ(fit.option->table_count, best.count) << "round " << round;

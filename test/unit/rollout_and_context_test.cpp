@@ -73,7 +73,9 @@ TEST(EventContext, RendersEscapedJson) {
 
 TEST(EventContext, OversizedContextKeepsReasonAndIsFlagged) {
     EventContext ctx;
-    ctx.add("sqlstate", "XX000").add("message", std::string(5000, 'x')).add("reason", "unexpected_error");
+    ctx.add("sqlstate", "XX000")
+        .add("message", std::string(5000, 'x'))
+        .add("reason", "unexpected_error");
     std::string json = ctx.render(256);
     EXPECT_LE(json.size(), 256u);
     EXPECT_NE(json.find("\"reason\": \"unexpected_error\""), std::string::npos) << json;

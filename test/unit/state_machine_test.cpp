@@ -33,11 +33,11 @@ TEST(StateMachine, NamesRoundTrip) {
 // The coordinator's table, written out completely: anything not listed is illegal.
 TEST(StateMachine, CoordinatorTransitionTableIsExactlyTheDesign) {
     const std::set<std::pair<S, S>> legal = {
-        {S::Created, S::CapacityVerified},      {S::Created, S::RetryScheduled},
-        {S::Created, S::ManualReview},          {S::RetryScheduled, S::CapacityVerified},
-        {S::RetryScheduled, S::RetryScheduled}, {S::RetryScheduled, S::ManualReview},
+        {S::Created, S::CapacityVerified},       {S::Created, S::RetryScheduled},
+        {S::Created, S::ManualReview},           {S::RetryScheduled, S::CapacityVerified},
+        {S::RetryScheduled, S::RetryScheduled},  {S::RetryScheduled, S::ManualReview},
         {S::CapacityVerified, S::TableSelected}, {S::CapacityVerified, S::RetryScheduled},
-        {S::CapacityVerified, S::ManualReview}, {S::TableSelected, S::Confirmed},
+        {S::CapacityVerified, S::ManualReview},  {S::TableSelected, S::Confirmed},
     };
     for (S from : all_states()) {
         for (S to : all_states()) {
@@ -66,7 +66,8 @@ TEST(StateMachine, ModificationAndCancellationReachEveryLiveState) {
     for (S from : all_states()) {
         const bool live = from != S::Cancelled;
         EXPECT_EQ(transition_allowed(from, S::Created, C::Modification), live) << state_name(from);
-        EXPECT_EQ(transition_allowed(from, S::Cancelled, C::Cancellation), live) << state_name(from);
+        EXPECT_EQ(transition_allowed(from, S::Cancelled, C::Cancellation), live)
+            << state_name(from);
         EXPECT_FALSE(transition_allowed(from, S::Confirmed, C::Modification));
     }
 }

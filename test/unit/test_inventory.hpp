@@ -20,7 +20,8 @@ inline TableInfo table(int number, int capacity, std::string zone = "main", int 
 }
 
 inline std::pair<Uuid, Uuid> edge(int a, int b) {
-    return {Uuid::from_number(static_cast<std::uint64_t>(a)), Uuid::from_number(static_cast<std::uint64_t>(b))};
+    return {Uuid::from_number(static_cast<std::uint64_t>(a)),
+            Uuid::from_number(static_cast<std::uint64_t>(b))};
 }
 
 }  // namespace av3::testing
