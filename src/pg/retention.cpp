@@ -8,7 +8,8 @@ namespace av3::pg {
 
 namespace {
 
-// created_at has a BRIN index: the scan reads only the old end of the table.
+// created_at has a BRIN index: the scan reads only the old end of the table. A rollup hour that
+// straddles the cutoff is kept (it still counts events that are kept).
 Statement& delete_events() {
     static Statement statement(
         "DELETE FROM assignment_v3.observability_events WHERE id IN ("
@@ -19,10 +20,10 @@ Statement& delete_events() {
 
 Statement& delete_rollups() {
     static Statement statement(
-        "WITH e AS (DELETE FROM assignment_v3.event_rollup WHERE bucket < date_trunc('minute', "
-        "$1::timestamptz)), "
-        "     l AS (DELETE FROM assignment_v3.latency_rollup WHERE bucket < date_trunc('minute', "
-        "$1::timestamptz)) "
+        "WITH e AS (DELETE FROM assignment_v3.event_rollup "
+        "           WHERE bucket < date_trunc(CASE width WHEN 1 THEN 'minute' ELSE 'hour' END, $1)), "
+        "     l AS (DELETE FROM assignment_v3.latency_rollup "
+        "           WHERE bucket < date_trunc(CASE width WHEN 1 THEN 'minute' ELSE 'hour' END, $1)) "
         "DELETE FROM assignment_v3.shadow_plans WHERE computed_at < $1",
         {TIMESTAMPTZOID});
     return statement;

@@ -591,14 +591,17 @@ COMMENT ON FUNCTION check_invariants() IS
 --------------------------------------------------------------------------------------------
 -- Event rollups: what the statistics read
 --------------------------------------------------------------------------------------------
--- Every insert into observability_events also counts its events per minute here (a statement
--- trigger over the inserted rows), so that a statistics function over a day reads a few
--- thousand rollup rows instead of hundreds of thousands of events. Windows are therefore
--- counted in whole minutes. `writer` keeps concurrent writers (each worker) on rows of their
--- own, so that counting never makes one transaction wait for another.
+-- Every insert into observability_events also counts its events here, per minute and per hour
+-- (a statement trigger over the inserted rows), so that a statistics function over a day reads
+-- the hours inside its window and the minutes at its two ends: a few thousand rollup rows
+-- instead of hundreds of thousands of events. Windows are therefore counted in whole minutes.
+-- `writer` keeps concurrent writers (each worker) on rows of their own, so that counting never
+-- makes one transaction wait for another.
 
 CREATE TABLE event_rollup (
-    bucket         timestamptz NOT NULL,  -- start of the minute
+    width          smallint NOT NULL      -- minutes the bucket covers: 1 or 60
+        CONSTRAINT event_rollup_width_is_minute_or_hour CHECK (width IN (1, 60)),
+    bucket         timestamptz NOT NULL,  -- start of the minute or hour
     source         text NOT NULL,
     event_type     text NOT NULL,
     reason         text,                  -- context->>'reason'
@@ -609,21 +612,25 @@ CREATE TABLE event_rollup (
     delay_ms_sum   double precision NOT NULL DEFAULT 0,
     delay_ms_max   double precision,
     latency_ms_max double precision,
+    -- Led by event_type: most statistics read a few event types over a range of buckets.
     CONSTRAINT event_rollup_key UNIQUE NULLS NOT DISTINCT
-        (bucket, source, event_type, reason, detail, restaurant_id, writer)
+        (width, event_type, bucket, source, reason, detail, restaurant_id, writer)
 );
+CREATE INDEX event_rollup_bucket_idx ON event_rollup (width, bucket);
 COMMENT ON TABLE event_rollup IS
     'Per-minute counts of observability_events, maintained by a trigger; read by the statistics functions.';
 
 -- Confirmation latency (booking queued to confirmed) per minute and pipeline, as a histogram
 -- with buckets 2% wide: percentiles are reported at the upper edge of their bucket.
 CREATE TABLE latency_rollup (
+    width          smallint NOT NULL
+        CONSTRAINT latency_rollup_width_is_minute_or_hour CHECK (width IN (1, 60)),
     bucket         timestamptz NOT NULL,
     pipeline       text NOT NULL,
     latency_bucket integer NOT NULL,      -- ceil(ln(latency in microseconds) / ln(1.02))
     writer         integer NOT NULL,
     confirmations  bigint NOT NULL,
-    CONSTRAINT latency_rollup_key UNIQUE (bucket, pipeline, latency_bucket, writer)
+    CONSTRAINT latency_rollup_key UNIQUE (width, bucket, pipeline, latency_bucket, writer)
 );
 COMMENT ON TABLE latency_rollup IS
     'Per-minute histogram of confirmation latency per pipeline (2% buckets); read by latency().';
@@ -649,9 +656,9 @@ AS $fn$
     SELECT CASE rollup
     WHEN 'events' THEN format($q$
         INSERT INTO assignment_v3.event_rollup AS r
-            (bucket, source, event_type, reason, detail, restaurant_id, writer, events, delay_ms_sum,
+            (width, bucket, source, event_type, reason, detail, restaurant_id, writer, events, delay_ms_sum,
              delay_ms_max, latency_ms_max)
-        SELECT date_trunc('minute', e.created_at), e.source, e.event_type, e.context->>'reason',
+        SELECT w.width, date_trunc(w.unit, e.created_at), e.source, e.event_type, e.context->>'reason',
                CASE e.event_type
                    WHEN 'booking.assignment_state_transition' THEN (e.context->>'from') || '>' || (e.context->>'to')
                    WHEN 'auto_assign.summary' THEN e.context->>'outcome'
@@ -660,22 +667,22 @@ AS $fn$
                assignment_v3.rollup_writer(), count(*),
                coalesce(sum((e.context->>'delay_ms')::float8), 0), max((e.context->>'delay_ms')::float8),
                max((e.context->>'latency_ms')::float8)
-        FROM %s e
-        GROUP BY 1, 2, 3, 4, 5, 6
+        FROM %s e CROSS JOIN (VALUES (1::smallint, 'minute'), (60::smallint, 'hour')) AS w(width, unit)
+        GROUP BY 1, 2, 3, 4, 5, 6, 7
         ON CONFLICT ON CONSTRAINT event_rollup_key DO UPDATE SET
             events = r.events + excluded.events,
             delay_ms_sum = r.delay_ms_sum + excluded.delay_ms_sum,
             delay_ms_max = greatest(r.delay_ms_max, excluded.delay_ms_max),
             latency_ms_max = greatest(r.latency_ms_max, excluded.latency_ms_max)$q$, events)
     WHEN 'latency' THEN format($q$
-        INSERT INTO assignment_v3.latency_rollup AS r (bucket, pipeline, latency_bucket, writer, confirmations)
-        SELECT date_trunc('minute', e.created_at),
+        INSERT INTO assignment_v3.latency_rollup AS r (width, bucket, pipeline, latency_bucket, writer, confirmations)
+        SELECT w.width, date_trunc(w.unit, e.created_at),
                CASE WHEN e.event_type = 'coordinator.confirmed' THEN 'v3' ELSE 'legacy' END,
                assignment_v3.latency_bucket((e.context->>'latency_ms')::float8),
                assignment_v3.rollup_writer(), count(*)
-        FROM %s e
+        FROM %s e CROSS JOIN (VALUES (1::smallint, 'minute'), (60::smallint, 'hour')) AS w(width, unit)
         WHERE e.event_type IN ('coordinator.confirmed', 'auto_assign.summary') AND e.context ? 'latency_ms'
-        GROUP BY 1, 2, 3
+        GROUP BY 1, 2, 3, 4
         ON CONFLICT ON CONSTRAINT latency_rollup_key DO UPDATE SET
             confirmations = r.confirmations + excluded.confirmations$q$, events)
     END
@@ -695,29 +702,30 @@ END;
 $$;
 
 -- Recounts the rollups of [from_time, to_time) from the events table: after events were loaded
--- with the trigger disabled, or deleted by hand. Whole minutes: from_time is rounded down.
+-- with the trigger disabled, or deleted by hand. Whole hours: the range is widened to them.
 CREATE FUNCTION rebuild_event_rollups(from_time timestamptz, to_time timestamptz) RETURNS bigint
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    lower_bound timestamptz := date_trunc('minute', from_time);
+    lower_bound timestamptz := date_trunc('hour', from_time);
+    upper_bound timestamptz := date_trunc('hour', to_time - interval '1 microsecond') + interval '1 hour';
     events bigint;
 BEGIN
     IF from_time IS NULL OR to_time IS NULL OR to_time <= from_time THEN
         RAISE EXCEPTION 'rebuild_event_rollups() needs from_time < to_time'
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    DELETE FROM assignment_v3.event_rollup WHERE bucket >= lower_bound AND bucket < to_time;
-    DELETE FROM assignment_v3.latency_rollup WHERE bucket >= lower_bound AND bucket < to_time;
+    DELETE FROM assignment_v3.event_rollup WHERE bucket >= lower_bound AND bucket < upper_bound;
+    DELETE FROM assignment_v3.latency_rollup WHERE bucket >= lower_bound AND bucket < upper_bound;
     EXECUTE assignment_v3.rollup_statement(
         format('(SELECT * FROM assignment_v3.observability_events WHERE created_at >= %L AND created_at < %L)',
-               lower_bound, to_time), 'events');
+               lower_bound, upper_bound), 'events');
     EXECUTE assignment_v3.rollup_statement(
         format('(SELECT * FROM assignment_v3.observability_events WHERE created_at >= %L AND created_at < %L)',
-               lower_bound, to_time), 'latency');
+               lower_bound, upper_bound), 'latency');
     SELECT count(*) INTO events FROM assignment_v3.observability_events
-    WHERE created_at >= lower_bound AND created_at < to_time;
+    WHERE created_at >= lower_bound AND created_at < upper_bound;
     RETURN events;
 END;
 $$;
@@ -737,14 +745,37 @@ CREATE TRIGGER observability_events_roll_up
 -- numeric(5,2); a ratio over nothing is NULL. They are SECURITY DEFINER with a pinned
 -- search_path, executable by pg_monitor (see the privileges at the end).
 
--- The rollup rows of a window. (The small helpers here are plain SQL without a SET clause so
--- that the planner inlines them into the statistics functions, which pin search_path.)
-CREATE FUNCTION rollup_window(window_length interval, as_of timestamptz)
+-- Which rollup buckets make up a window: the whole hours inside it (width 60) and the minutes
+-- at its two ends (width 1), or minutes only when the caller bins by less than an hour. The
+-- window starts with the minute of as_of - window_length and ends with the minute of as_of.
+-- (The small helpers here are plain SQL without a SET clause so that the planner inlines them
+-- into the statistics functions, which pin search_path.)
+CREATE FUNCTION rollup_ranges(window_length interval, as_of timestamptz, hours_allowed boolean DEFAULT true)
+RETURNS TABLE (width smallint, from_bucket timestamptz, to_bucket timestamptz)
+LANGUAGE sql STABLE
+AS $$
+    WITH b AS (
+        SELECT date_trunc('minute', as_of - window_length) AS lo,
+               date_trunc('minute', as_of) + interval '1 minute' AS hi,
+               CASE WHEN hours_allowed
+                         AND date_trunc('hour', as_of - window_length) + interval '1 hour' < date_trunc('hour', as_of)
+                    THEN date_trunc('hour', as_of - window_length) + interval '1 hour' END AS hlo,
+               date_trunc('hour', as_of) AS hhi)
+    SELECT 60::smallint, hlo, hhi FROM b WHERE hlo IS NOT NULL
+    UNION ALL
+    SELECT 1::smallint, lo, coalesce(hlo, hi) FROM b
+    UNION ALL
+    SELECT 1::smallint, hhi, hi FROM b WHERE hlo IS NOT NULL
+$$;
+
+-- The event rollup rows of a window.
+CREATE FUNCTION rollup_window(window_length interval, as_of timestamptz, hours_allowed boolean DEFAULT true)
 RETURNS SETOF event_rollup
 LANGUAGE sql STABLE
 AS $$
-    SELECT * FROM assignment_v3.event_rollup
-    WHERE bucket >= date_trunc('minute', as_of - window_length) AND bucket <= as_of
+    SELECT r.* FROM assignment_v3.rollup_ranges(window_length, as_of, hours_allowed) g
+    JOIN assignment_v3.event_rollup r
+      ON r.width = g.width AND r.bucket >= g.from_bucket AND r.bucket < g.to_bucket
 $$;
 
 CREATE FUNCTION pct(part numeric, whole numeric) RETURNS numeric
@@ -812,7 +843,8 @@ LANGUAGE sql STABLE
 AS $$
     SELECT date_bin(decisions_per_bucket.bucket, r.bucket, timestamptz '2000-01-01'), sum(r.events)::bigint,
            coalesce(sum(r.events) FILTER (WHERE r.event_type = outcome), 0)::bigint
-    FROM assignment_v3.rollup_window(window_length, as_of) r
+    FROM assignment_v3.rollup_window(window_length, as_of,
+                                     hours_allowed => extract(epoch FROM decisions_per_bucket.bucket)::bigint % 3600 = 0) r
     WHERE r.event_type IN ('coordinator.confirmed', 'coordinator.retry', 'coordinator.manual_review',
                            'coordinator.error')
     GROUP BY 1
@@ -919,8 +951,9 @@ SET search_path = pg_catalog, pg_temp
 AS $$
     WITH h AS (
         SELECT l.pipeline, l.latency_bucket, sum(l.confirmations) AS n
-        FROM assignment_v3.latency_rollup l
-        WHERE l.bucket >= date_trunc('minute', as_of - window_length) AND l.bucket <= as_of
+        FROM assignment_v3.rollup_ranges(window_length, as_of) g
+        JOIN assignment_v3.latency_rollup l
+          ON l.width = g.width AND l.bucket >= g.from_bucket AND l.bucket < g.to_bucket
         GROUP BY 1, 2),
     c AS (
         SELECT h.*, sum(n) OVER (PARTITION BY pipeline ORDER BY latency_bucket) AS cumulative,

@@ -109,7 +109,7 @@ SELECT col_is_pk('assignment_v3', 'restaurant_rollout', 'restaurant_id', 'one ov
 -- The rollups behind the statistics: one row per minute and key, maintained by a trigger.
 SELECT has_trigger('assignment_v3', 'observability_events', 'observability_events_roll_up', 'events are rolled up');
 SELECT col_is_unique('assignment_v3', 'event_rollup',
-    ARRAY['bucket', 'source', 'event_type', 'reason', 'detail', 'restaurant_id', 'writer'], 'rollup key');
+    ARRAY['width', 'event_type', 'bucket', 'source', 'reason', 'detail', 'restaurant_id', 'writer'], 'rollup key');
 
 -- Every check constraint of the contract is there (by name: the names are the error messages).
 SELECT bag_has(
