@@ -768,14 +768,16 @@ AS $$
     SELECT 1::smallint, hhi, hi FROM b WHERE hlo IS NOT NULL
 $$;
 
--- The event rollup rows of a window.
+-- The event rollup rows of a window: one index range scan per range (OFFSET 0 keeps the
+-- planner from turning the three small ranges into a hash join over the whole table).
 CREATE FUNCTION rollup_window(window_length interval, as_of timestamptz, hours_allowed boolean DEFAULT true)
 RETURNS SETOF event_rollup
 LANGUAGE sql STABLE
 AS $$
     SELECT r.* FROM assignment_v3.rollup_ranges(window_length, as_of, hours_allowed) g
-    JOIN assignment_v3.event_rollup r
-      ON r.width = g.width AND r.bucket >= g.from_bucket AND r.bucket < g.to_bucket
+    CROSS JOIN LATERAL (SELECT * FROM assignment_v3.event_rollup e
+                        WHERE e.width = g.width AND e.bucket >= g.from_bucket AND e.bucket < g.to_bucket
+                        OFFSET 0) r
 $$;
 
 CREATE FUNCTION pct(part numeric, whole numeric) RETURNS numeric
@@ -952,8 +954,9 @@ AS $$
     WITH h AS (
         SELECT l.pipeline, l.latency_bucket, sum(l.confirmations) AS n
         FROM assignment_v3.rollup_ranges(window_length, as_of) g
-        JOIN assignment_v3.latency_rollup l
-          ON l.width = g.width AND l.bucket >= g.from_bucket AND l.bucket < g.to_bucket
+        CROSS JOIN LATERAL (SELECT * FROM assignment_v3.latency_rollup x
+                            WHERE x.width = g.width AND x.bucket >= g.from_bucket AND x.bucket < g.to_bucket
+                            OFFSET 0) l
         GROUP BY 1, 2),
     c AS (
         SELECT h.*, sum(n) OVER (PARTITION BY pipeline ORDER BY latency_bucket) AS cumulative,
