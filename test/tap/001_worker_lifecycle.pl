@@ -7,21 +7,17 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use lib 'test/tap';
+use Av3Test;
 use Time::HiRes qw(time);
 
-my $node = PostgreSQL::Test::Cluster->new('lifecycle');
-$node->init;
-$node->append_conf('postgresql.conf', q{
-shared_preload_libraries = 'assignment_v3'
-max_worker_processes = 20
+my $node = new_node('lifecycle', q{
 restart_after_crash = on
-assignment_v3.database = 'postgres'
 assignment_v3.max_parallel = 3
 assignment_v3.enabled = on
 });
-$node->start;
 
-my $workers = q{SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'assignment_v3 worker'};
+my $workers = worker_count_sql();
 my $launchers = q{SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'assignment_v3 launcher'};
 
 # Before CREATE EXTENSION: the launcher runs and waits quietly, with no worker.

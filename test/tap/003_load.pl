@@ -6,24 +6,20 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use lib 'test/tap';
+use Av3Test;
 use Time::HiRes qw(time);
 
-my $node = PostgreSQL::Test::Cluster->new('load');
-$node->init;
-$node->append_conf('postgresql.conf', q{
-shared_preload_libraries = 'assignment_v3'
-max_worker_processes = 20
-assignment_v3.database = 'postgres'
+my $node = new_node('load', q{
 assignment_v3.max_parallel = 4
 assignment_v3.enabled = on
 assignment_v3.retry_backoff_base = '200ms'
 assignment_v3.retry_backoff_max = '2s'
 assignment_v3.max_retries = 3
 });
-$node->start;
 $node->safe_psql('postgres', 'CREATE EXTENSION assignment_v3 CASCADE');
 ok($node->poll_query_until('postgres',
-        q{SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'assignment_v3 worker'}, '4'),
+        worker_count_sql(), '4'),
     'four workers');
 
 # 30 restaurants of 20 tables (2 to 8 seats, two zones, rows of adjacent tables).
@@ -79,21 +75,7 @@ is($node->safe_psql('postgres', 'SELECT count(*) FROM assignment_v3.check_invari
     'check_invariants() finds nothing');
 
 # One outcome event per invocation: per booking, starts and outcomes pair up.
-is($node->safe_psql('postgres', q{
-    SELECT count(*) FROM (
-        SELECT booking_id,
-               count(*) FILTER (WHERE event_type = 'coordinator.start') AS starts,
-               count(*) FILTER (WHERE event_type IN ('coordinator.confirmed', 'coordinator.retry',
-                   'coordinator.manual_review', 'coordinator.noop', 'coordinator.error')) AS outcomes
-        FROM assignment_v3.observability_events WHERE source = 'assignment.coordinator'
-        GROUP BY booking_id) s
-    WHERE starts <> outcomes}), '0', 'exactly one outcome event per invocation');
-is($node->safe_psql('postgres', q{
-    SELECT count(*) FROM assignment_v3.bookings b
-    WHERE b.assignment_state = 'confirmed' AND NOT EXISTS (
-        SELECT 1 FROM assignment_v3.observability_events e
-        WHERE e.booking_id = b.id AND e.event_type = 'coordinator.confirmed')}), '0',
-    'every confirmed booking has its confirmation event');
+check_outcome_events($node);
 is($node->safe_psql('postgres', q{SELECT coalesce(sum(errors), 0) FROM assignment_v3.workers}), '0',
     'no worker error');
 

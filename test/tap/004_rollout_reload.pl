@@ -6,24 +6,20 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use lib 'test/tap';
+use Av3Test;
 use IPC::Run;
 use Time::HiRes qw(time sleep);
 
-my $node = PostgreSQL::Test::Cluster->new('rollout');
-$node->init;
-$node->append_conf('postgresql.conf', q{
-shared_preload_libraries = 'assignment_v3'
-max_worker_processes = 20
-assignment_v3.database = 'postgres'
+my $node = new_node('rollout', q{
 assignment_v3.max_parallel = 2
 assignment_v3.enabled = off
 assignment_v3.shadow = off
 assignment_v3.legacy_planner = on
 assignment_v3.restaurant_rate_limit = 0
 });
-$node->start;
 $node->safe_psql('postgres', 'CREATE EXTENSION assignment_v3 CASCADE');
-my $workers = q{SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'assignment_v3 worker'};
+my $workers = worker_count_sql();
 ok($node->poll_query_until('postgres', $workers, '2'), 'two workers');
 
 $node->safe_psql('postgres', q{

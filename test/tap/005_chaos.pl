@@ -9,18 +9,15 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use lib 'test/tap';
+use Av3Test;
 use Time::HiRes qw(time sleep);
 
 my $total = $ENV{AV3_CHAOS_BOOKINGS} // 50000;
 my $batch = 250;
 
-my $node = PostgreSQL::Test::Cluster->new('chaos');
-$node->init;
-$node->append_conf('postgresql.conf', q{
-shared_preload_libraries = 'assignment_v3'
-max_worker_processes = 20
+my $node = new_node('chaos', q{
 restart_after_crash = on
-assignment_v3.database = 'postgres'
 assignment_v3.max_parallel = 4
 assignment_v3.enabled = on
 assignment_v3.restaurant_rate_limit = 0
@@ -28,7 +25,6 @@ assignment_v3.retry_backoff_base = '100ms'
 assignment_v3.retry_backoff_max = '1s'
 assignment_v3.max_retries = 3
 });
-$node->start;
 $node->safe_psql('postgres', 'CREATE EXTENSION assignment_v3 CASCADE');
 $node->safe_psql('postgres', q{
     INSERT INTO assignment_v3.restaurants (name, turn_buffer)
@@ -41,7 +37,7 @@ $node->safe_psql('postgres', q{
     JOIN assignment_v3.restaurant_tables b ON b.restaurant_id = a.restaurant_id AND b.zone = a.zone
      AND substr(b.label, 2)::int = substr(a.label, 2)::int + 1;
 });
-my $workers = q{SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'assignment_v3 worker'};
+my $workers = worker_count_sql();
 ok($node->poll_query_until('postgres', $workers, '4'), 'four workers');
 
 # Runs SQL until it succeeds: the server may be restarting after a crash.
@@ -129,20 +125,7 @@ is($node->safe_psql('postgres', q{
     SELECT count(*) FROM assignment_v3.table_assignments a JOIN assignment_v3.table_assignments b
       ON a.table_id = b.table_id AND a.booking_id < b.booking_id AND a.during && b.during}), '0',
     'no table is double-booked');
-is($node->safe_psql('postgres', q{
-    SELECT count(*) FROM (
-        SELECT booking_id,
-               count(*) FILTER (WHERE event_type = 'coordinator.start') AS starts,
-               count(*) FILTER (WHERE event_type IN ('coordinator.confirmed', 'coordinator.retry',
-                   'coordinator.manual_review', 'coordinator.noop', 'coordinator.error')) AS outcomes
-        FROM assignment_v3.observability_events WHERE source = 'assignment.coordinator'
-        GROUP BY booking_id) s
-    WHERE starts <> outcomes}), '0', 'exactly one outcome event per committed invocation');
-is($node->safe_psql('postgres', q{
-    SELECT count(*) FROM assignment_v3.bookings b WHERE b.assignment_state = 'confirmed'
-      AND NOT EXISTS (SELECT 1 FROM assignment_v3.observability_events e
-                      WHERE e.booking_id = b.id AND e.event_type = 'coordinator.confirmed')}), '0',
-    'every confirmation was recorded with its event');
+check_outcome_events($node);
 is($node->safe_psql('postgres', q{
     SELECT count(*) FROM pg_locks l WHERE l.locktype = 'advisory'
       AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.pid = l.pid)}), '0',

@@ -7,22 +7,18 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use lib 'test/tap';
+use Av3Test;
 use IPC::Run;
 use Time::HiRes qw(time sleep);
 
-my $node = PostgreSQL::Test::Cluster->new('faults');
-$node->init;
-$node->append_conf('postgresql.conf', q{
-shared_preload_libraries = 'assignment_v3'
-max_worker_processes = 20
-assignment_v3.database = 'postgres'
+my $node = new_node('faults', q{
 assignment_v3.max_parallel = 2
 assignment_v3.enabled = on
 assignment_v3.circuit_breaker_threshold = 3
 assignment_v3.circuit_breaker_cooldown = '1h'
 deadlock_timeout = '300ms'
 });
-$node->start;
 
 my $setup = q{
     CREATE EXTENSION IF NOT EXISTS assignment_v3 CASCADE;
@@ -33,7 +29,7 @@ my $setup = q{
     SELECT r.id, 'T' || t, 4 FROM assignment_v3.restaurants r, generate_series(1, 20) t;
 };
 $node->safe_psql('postgres', $setup);
-my $workers = q{SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'assignment_v3 worker'};
+my $workers = worker_count_sql();
 ok($node->poll_query_until('postgres', $workers, '2'), 'two workers');
 
 sub book {

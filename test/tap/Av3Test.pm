@@ -1,0 +1,54 @@
+# Helpers shared by the TAP tests: a node with the extension preloaded, and the checks every
+# load test ends with.
+package Av3Test;
+
+use strict;
+use warnings;
+use PostgreSQL::Test::Cluster;
+use Test::More;
+use Exporter 'import';
+
+our @EXPORT = qw(new_node worker_count_sql check_outcome_events);
+
+# SQL counting the coordinator workers running.
+sub worker_count_sql {
+    return q{SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'assignment_v3 worker'};
+}
+
+# A started node with the library preloaded and the workers serving database "postgres";
+# $conf is appended to postgresql.conf.
+sub new_node {
+    my ($name, $conf) = @_;
+    my $node = PostgreSQL::Test::Cluster->new($name);
+    $node->init;
+    $node->append_conf('postgresql.conf', qq{
+shared_preload_libraries = 'assignment_v3'
+max_worker_processes = 20
+assignment_v3.database = 'postgres'
+$conf
+});
+    $node->start;
+    return $node;
+}
+
+# Every committed invocation has exactly one outcome event, and every confirmed booking the
+# event of its confirmation.
+sub check_outcome_events {
+    my ($node) = @_;
+    is($node->safe_psql('postgres', q{
+        SELECT count(*) FROM (
+            SELECT booking_id,
+                   count(*) FILTER (WHERE event_type = 'coordinator.start') AS starts,
+                   count(*) FILTER (WHERE event_type IN ('coordinator.confirmed', 'coordinator.retry',
+                       'coordinator.manual_review', 'coordinator.noop', 'coordinator.error')) AS outcomes
+            FROM assignment_v3.observability_events WHERE source = 'assignment.coordinator'
+            GROUP BY booking_id) s
+        WHERE starts <> outcomes}), '0', 'exactly one outcome event per committed invocation');
+    is($node->safe_psql('postgres', q{
+        SELECT count(*) FROM assignment_v3.bookings b WHERE b.assignment_state = 'confirmed'
+          AND NOT EXISTS (SELECT 1 FROM assignment_v3.observability_events e
+                          WHERE e.booking_id = b.id AND e.event_type = 'coordinator.confirmed')}), '0',
+        'every confirmation was recorded with its event');
+}
+
+1;
