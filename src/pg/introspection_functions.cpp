@@ -70,8 +70,7 @@ Datum launcher(FunctionCallInfo fcinfo) {
     ResultSet out(fcinfo);
     SharedState* state = shared_state();
     if (state == nullptr) {
-        out.add({text_param("not preloaded"), null_param(), null_param(),
-                 text_param(settings::database)});
+        out.add({text_param("not preloaded"), null_param(), null_param(), null_param()});
         return Datum(0);
     }
     LWLockAcquire(state->lock, LW_SHARED);

@@ -11,7 +11,7 @@ PG_MODULE_MAGIC;
 PGDLLEXPORT void _PG_init(void);
 
 void _PG_init(void) {
-    av3::pg::settings::define_all();
+    av3::pg::settings::define_all(process_shared_preload_libraries_in_progress);
     av3::pg::install_transaction_hooks();
     if (!process_shared_preload_libraries_in_progress) {
         // Loaded on demand (CREATE EXTENSION without preloading): functions work, no worker runs;

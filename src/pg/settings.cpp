@@ -65,7 +65,7 @@ void define_int(const char* name, const char* short_desc, const char* long_desc,
 
 }  // namespace
 
-void define_all() {
+void define_all(bool preloading) {
     define_bool(
         "assignment_v3.enabled", "V3 coordinator assigns bookings of rolled-in restaurants.",
         "Replaces FEATURE_ASSIGNMENT_PIPELINE_V3. Turning it off and reloading is the rollback: "
@@ -89,14 +89,17 @@ void define_all() {
                 "Emits auto_assign.attempt.start and auto_assign.summary events.", &legacy_planner,
                 true, PGC_SIGHUP);
 
-    DefineCustomStringVariable(
-        "assignment_v3.database", "Database the launcher and workers connect to.",
-        "The extension must be created there; the launcher waits until it is.", &database,
-        "postgres", PGC_POSTMASTER, 0, check_database, nullptr, nullptr);
-    DefineCustomStringVariable("assignment_v3.role", "Role the launcher and workers connect as.",
-                               "Empty means the bootstrap superuser. See docs/operations.md for a "
-                               "least-privilege role.",
-                               &role, "", PGC_POSTMASTER, 0, check_role, nullptr, nullptr);
+    if (preloading) {
+        DefineCustomStringVariable(
+            "assignment_v3.database", "Database the launcher and workers connect to.",
+            "The extension must be created there; the launcher waits until it is.", &database,
+            "postgres", PGC_POSTMASTER, 0, check_database, nullptr, nullptr);
+        DefineCustomStringVariable(
+            "assignment_v3.role", "Role the launcher and workers connect as.",
+            "Empty means the bootstrap superuser. See docs/operations.md for a "
+            "least-privilege role.",
+            &role, "", PGC_POSTMASTER, 0, check_role, nullptr, nullptr);
+    }
 
     define_int("assignment_v3.batch_size", "Bookings a worker claims per transaction.", nullptr,
                &batch_size, 200, 1, 10000, PGC_SUSET);

@@ -41,8 +41,10 @@ extern int max_event_context_bytes;
 
 constexpr int kMaxParallelLimit = 10;
 
-// Registers every GUC and reserves the "assignment_v3." prefix. Called from _PG_init.
-void define_all();
+// Registers every GUC and reserves the "assignment_v3." prefix. Called from _PG_init. The
+// postmaster-level settings (database, role) exist only when the library is preloaded:
+// Postgres refuses to create them later, and without preloading nothing uses them.
+void define_all(bool preloading);
 
 // The current values, as the core's policy structs.
 RolloutFlags rollout_flags();
