@@ -40,7 +40,6 @@ constexpr std::string_view kRetriesExhausted = "retries_exhausted";
 constexpr std::string_view kAlreadyAssigned = "already_assigned";
 constexpr std::string_view kCancelled = "cancelled";
 constexpr std::string_view kInManualReview = "in_manual_review";
-constexpr std::string_view kNotDue = "not_due";
 constexpr std::string_view kVersionConflict = "version_conflict";
 constexpr std::string_view kNotInRollout = "not_in_rollout";
 constexpr std::string_view kLockContention = "lock_contention";

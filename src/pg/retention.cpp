@@ -21,9 +21,11 @@ Statement& delete_events() {
 Statement& delete_rollups() {
     static Statement statement(
         "WITH e AS (DELETE FROM assignment_v3.event_rollup "
-        "           WHERE bucket < date_trunc(CASE width WHEN 1 THEN 'minute' ELSE 'hour' END, $1)), "
+        "           WHERE bucket < date_trunc(CASE width WHEN 1 THEN 'minute' "
+        "                                                ELSE 'hour' END, $1)), "
         "     l AS (DELETE FROM assignment_v3.latency_rollup "
-        "           WHERE bucket < date_trunc(CASE width WHEN 1 THEN 'minute' ELSE 'hour' END, $1)) "
+        "           WHERE bucket < date_trunc(CASE width WHEN 1 THEN 'minute' "
+        "                                                ELSE 'hour' END, $1)) "
         "DELETE FROM assignment_v3.shadow_plans WHERE computed_at < $1",
         {TIMESTAMPTZOID});
     return statement;

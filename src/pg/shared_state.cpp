@@ -49,8 +49,6 @@ const char* worker_state_name(WorkerState state) {
             return "starting";
         case WorkerState::Idle:
             return "idle";
-        case WorkerState::Claiming:
-            return "claiming";
         case WorkerState::Processing:
             return "processing";
         case WorkerState::Backoff:
@@ -110,7 +108,9 @@ void wake_workers() {
     LWLockRelease(g_state->lock);
 }
 
-void set_my_worker_slot(int slot) { g_my_slot = slot; }
+void set_my_worker_slot(int slot) {
+    g_my_slot = slot;
+}
 
 void set_current_booking(const Uuid* booking_id) {
     if (g_state == nullptr || g_my_slot < 0) {

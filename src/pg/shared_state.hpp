@@ -18,7 +18,6 @@ enum class WorkerState : std::uint8_t {
     Free,        // slot unused
     Starting,    // registered by the launcher, not yet running
     Idle,        // sleeping on its latch
-    Claiming,    // looking for due bookings
     Processing,  // running a batch
     Backoff,     // sleeping after an error
 };

@@ -213,30 +213,6 @@ Rows Statement::run(const std::vector<Param>& params, bool read_only, long row_l
     return pg_call([&] { return execute(values, nulls, read_only, row_limit); });
 }
 
-Rows run_once(const char* sql, const std::vector<Oid>& arg_types, const std::vector<Param>& params,
-              bool read_only) {
-    if (params.size() != arg_types.size() ||
-        params.size() > static_cast<std::size_t>(Statement::kMaxParams)) {
-        throw std::logic_error(std::string("parameter count mismatch for: ") + sql);
-    }
-    Datum values[Statement::kMaxParams];
-    char nulls[Statement::kMaxParams];
-    for (std::size_t i = 0; i < params.size(); ++i) {
-        values[i] = params[i].value;
-        nulls[i] = params[i].is_null ? 'n' : ' ';
-    }
-    return pg_call([&] {
-        int rc =
-            SPI_execute_with_args(sql, static_cast<int>(params.size()),
-                                  const_cast<Oid*>(arg_types.data()), values, nulls, read_only, 0);
-        if (rc < 0) {
-            elog(ERROR, "assignment_v3: SPI_execute_with_args failed (%s)",
-                 SPI_result_code_string(rc));
-        }
-        return Rows(SPI_tuptable, SPI_processed);
-    });
-}
-
 SpiConnection::SpiConnection() {
     pg_call([] {
         if (SPI_connect() != SPI_OK_CONNECT) {

@@ -94,10 +94,6 @@ private:
     SPIPlanPtr plan_ = nullptr;
 };
 
-// Runs a one-off statement (not kept); for rare paths only.
-Rows run_once(const char* sql, const std::vector<Oid>& arg_types, const std::vector<Param>& params,
-              bool read_only = false);
-
 // SPI_connect/SPI_finish for the life of the object. Only for entry points that run inside a
 // transaction; SPI_finish runs on success only (on error, transaction abort cleans up).
 class SpiConnection {
