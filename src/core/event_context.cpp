@@ -128,6 +128,15 @@ EventContext& EventContext::add_strings(std::string_view key,
     return add_rendered(key, std::move(array), false);
 }
 
+EventContext& EventContext::add_uuids(std::string_view key, const std::vector<Uuid>& ids) {
+    std::vector<std::string> texts;
+    texts.reserve(ids.size());
+    for (const Uuid& id : ids) {
+        texts.push_back(id.to_string());
+    }
+    return add_strings(key, texts);
+}
+
 std::string EventContext::render(std::size_t max_bytes) const {
     max_bytes = std::max(max_bytes, kMinContextBytes);
     std::vector<std::pair<const std::string*, const std::string*>> view;

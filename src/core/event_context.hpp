@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/types.hpp"
+
 namespace av3 {
 
 class EventContext {
@@ -26,6 +28,8 @@ public:
     EventContext& add(std::string_view key, bool value);
     EventContext& add_null(std::string_view key);
     EventContext& add_strings(std::string_view key, const std::vector<std::string>& values);
+    // An array of UUIDs in their canonical text form (table ids, mostly).
+    EventContext& add_uuids(std::string_view key, const std::vector<Uuid>& ids);
 
     bool empty() const { return fields_.empty(); }
 

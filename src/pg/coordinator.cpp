@@ -29,15 +29,6 @@ void add_transitions(EventBuffer& events, const ClaimedBooking& booking,
     }
 }
 
-std::vector<std::string> table_id_strings(const std::vector<Uuid>& ids) {
-    std::vector<std::string> out;
-    out.reserve(ids.size());
-    for (const Uuid& id : ids) {
-        out.push_back(id.to_string());
-    }
-    return out;
-}
-
 }  // namespace
 
 InvocationTrigger invocation_trigger(const ClaimedBooking& booking) {
@@ -115,7 +106,7 @@ void V3Coordinator::decide(RestaurantRun& run, const std::vector<const ClaimedBo
                     .add("attempts", plan.attempts)
                     .add("duration_ms", elapsed_ms(started_at, decided_at))
                     .add("trigger", trigger_name(invocation_trigger(*booking)))
-                    .add_strings("tables", table_id_strings(result.tables))
+                    .add_uuids("tables", result.tables)
                     .add("combination", plan.fit.is_combination())
                     .add("version", plan.final_version)
                     .add("latency_ms", elapsed_ms(booking->queued_at, decided_at));

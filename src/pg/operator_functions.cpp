@@ -90,11 +90,7 @@ void record_transition(const ClaimedBooking& booking, AssignmentState to, std::s
     }
     ctx.add("version", booking.view.version + 1).add("cause", cause_name(cause));
     if (!tables.empty()) {
-        std::vector<std::string> ids;
-        for (const Uuid& t : tables) {
-            ids.push_back(t.to_string());
-        }
-        ctx.add_strings("tables", ids);
+        ctx.add_uuids("tables", tables);
     }
     EventBuffer events;
     events.add(source::kStateMachine, "booking.assignment_state_transition", Severity::Info,

@@ -92,10 +92,6 @@ void ShadowRecorder::flush(EventBuffer& events) {
         outcomes.emplace_back(outcome_name(p.outcome));
         reasons.push_back(p.reason);
         reason_nulls.push_back(p.reason.empty());
-        std::vector<std::string> ids;
-        for (const Uuid& t : p.tables) {
-            ids.push_back(t.to_string());
-        }
         tables.push_back(join_ids(p.tables));
         table_nulls.push_back(p.tables.empty());
         computed.push_back(p.computed_at);
@@ -109,7 +105,7 @@ void ShadowRecorder::flush(EventBuffer& events) {
         if (!p.reason.empty()) {
             ctx.add("reason", p.reason);
         }
-        ctx.add("strategy", "optimal_fit").add_strings("tables", ids).add("version", p.version);
+        ctx.add("strategy", "optimal_fit").add_uuids("tables", p.tables).add("version", p.version);
         events.add(source::kCoordinator, "coordinator.shadow_plan", Severity::Info, p.booking_id,
                    p.restaurant_id, ctx, p.computed_at);
     }

@@ -71,6 +71,14 @@ TEST(EventContext, RendersEscapedJson) {
               "\"tables\": [\"a\", \"b\"]}");
 }
 
+TEST(EventContext, RendersUuidsInCanonicalForm) {
+    EventContext ctx;
+    ctx.add_uuids("tables", {Uuid::from_number(1), Uuid::from_number(255)});
+    EXPECT_EQ(ctx.render(8192),
+              "{\"tables\": [\"00000000-0000-0000-0000-000000000001\", "
+              "\"00000000-0000-0000-0000-0000000000ff\"]}");
+}
+
 TEST(EventContext, OversizedContextKeepsReasonAndIsFlagged) {
     EventContext ctx;
     ctx.add("sqlstate", "XX000")
