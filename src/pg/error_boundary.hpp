@@ -65,27 +65,14 @@ bool run_guarded(void (*body)(void*), void* context);
 template <typename Fn>
 auto pg_call(Fn&& fn) -> decltype(fn()) {
     using Result = decltype(fn());
-    MemoryContext caller_context = CurrentMemoryContext;
     if constexpr (std::is_void_v<Result>) {
-        struct Call {
-            Fn* fn;
-            std::exception_ptr failure;
-        } call{&fn, nullptr};
-        auto body = [](void* p) {
-            auto* c = static_cast<Call*>(p);
-            try {
-                (*c->fn)();
-            } catch (...) {
-                c->failure = std::current_exception();
-            }
-        };
-        if (detail::run_guarded(body, &call)) {
-            detail::throw_pg_error(caller_context);
-        }
-        if (call.failure) {
-            std::rethrow_exception(call.failure);
-        }
+        // One guarded path for both: a void call returns a placeholder that is dropped.
+        pg_call([&fn] {
+            fn();
+            return true;
+        });
     } else {
+        MemoryContext caller_context = CurrentMemoryContext;
         struct Call {
             Fn* fn;
             std::optional<Result> result;

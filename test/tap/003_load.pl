@@ -23,17 +23,7 @@ ok($node->poll_query_until('postgres',
     'four workers');
 
 # 30 restaurants of 20 tables (2 to 8 seats, two zones, rows of adjacent tables).
-$node->safe_psql('postgres', q{
-    INSERT INTO assignment_v3.restaurants (name, turn_buffer)
-    SELECT 'Load ' || r, interval '10 minutes' FROM generate_series(1, 30) r;
-    INSERT INTO assignment_v3.restaurant_tables (restaurant_id, label, capacity, zone)
-    SELECT r.id, 'T' || t, (ARRAY[2, 2, 4, 4, 6, 8])[1 + t % 6], CASE WHEN t <= 10 THEN 'main' ELSE 'patio' END
-    FROM assignment_v3.restaurants r, generate_series(1, 20) t;
-    INSERT INTO assignment_v3.table_adjacency
-    SELECT a.restaurant_id, a.id, b.id FROM assignment_v3.restaurant_tables a
-    JOIN assignment_v3.restaurant_tables b ON b.restaurant_id = a.restaurant_id AND b.zone = a.zone
-     AND substr(b.label, 2)::int = substr(a.label, 2)::int + 1;
-});
+create_city($node, 'Load');
 
 # The client: 40 transactions of 500 bookings, spread over 28 evenings so that most fit.
 my $t0 = time;

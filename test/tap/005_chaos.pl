@@ -26,17 +26,7 @@ assignment_v3.retry_backoff_max = '1s'
 assignment_v3.max_retries = 3
 });
 $node->safe_psql('postgres', 'CREATE EXTENSION assignment_v3 CASCADE');
-$node->safe_psql('postgres', q{
-    INSERT INTO assignment_v3.restaurants (name, turn_buffer)
-    SELECT 'Chaos ' || lpad(r::text, 2, '0'), interval '10 minutes' FROM generate_series(1, 30) r;
-    INSERT INTO assignment_v3.restaurant_tables (restaurant_id, label, capacity, zone)
-    SELECT r.id, 'T' || t, (ARRAY[2, 2, 4, 4, 6, 8])[1 + t % 6], CASE WHEN t <= 10 THEN 'main' ELSE 'patio' END
-    FROM assignment_v3.restaurants r, generate_series(1, 20) t;
-    INSERT INTO assignment_v3.table_adjacency
-    SELECT a.restaurant_id, a.id, b.id FROM assignment_v3.restaurant_tables a
-    JOIN assignment_v3.restaurant_tables b ON b.restaurant_id = a.restaurant_id AND b.zone = a.zone
-     AND substr(b.label, 2)::int = substr(a.label, 2)::int + 1;
-});
+create_city($node, 'Chaos');
 my $workers = worker_count_sql();
 ok($node->poll_query_until('postgres', $workers, '4'), 'four workers');
 

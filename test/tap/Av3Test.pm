@@ -8,7 +8,7 @@ use PostgreSQL::Test::Cluster;
 use Test::More;
 use Exporter 'import';
 
-our @EXPORT = qw(new_node worker_count_sql check_outcome_events);
+our @EXPORT = qw(new_node worker_count_sql create_city check_outcome_events);
 
 # SQL counting the coordinator workers running.
 sub worker_count_sql {
@@ -29,6 +29,24 @@ $conf
 });
     $node->start;
     return $node;
+}
+
+# The load tests' city: 30 restaurants named "$prefix 01".."$prefix 30", each with 20 tables
+# of 2 to 8 seats in two zones, rows of adjacent tables for combinations.
+sub create_city {
+    my ($node, $prefix) = @_;
+    $node->safe_psql('postgres', qq{
+    INSERT INTO assignment_v3.restaurants (name, turn_buffer)
+    SELECT '$prefix ' || lpad(r::text, 2, '0'), interval '10 minutes' FROM generate_series(1, 30) r;
+    INSERT INTO assignment_v3.restaurant_tables (restaurant_id, label, capacity, zone)
+    SELECT r.id, 'T' || t, (ARRAY[2, 2, 4, 4, 6, 8])[1 + t % 6], CASE WHEN t <= 10 THEN 'main' ELSE 'patio' END
+    FROM assignment_v3.restaurants r, generate_series(1, 20) t;
+    INSERT INTO assignment_v3.table_adjacency
+    SELECT a.restaurant_id, a.id, b.id FROM assignment_v3.restaurant_tables a
+    JOIN assignment_v3.restaurant_tables b ON b.restaurant_id = a.restaurant_id AND b.zone = a.zone
+     AND substr(b.label, 2)::int = substr(a.label, 2)::int + 1;
+});
+    return;
 }
 
 # Every committed invocation has exactly one outcome event, and every confirmed booking the
