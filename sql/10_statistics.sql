@@ -4,8 +4,8 @@ SET search_path = public;
 
 -- A clean slate: statistics read every event of the window.
 TRUNCATE assignment_v3.observability_events;
-DELETE FROM assignment_v3.event_rollup;
-DELETE FROM assignment_v3.latency_rollup;
+DELETE FROM assignment_v3_internal.event_rollup;
+DELETE FROM assignment_v3_internal.latency_rollup;
 
 SELECT t_restaurant(60, 'Stats North') IS NOT NULL, t_restaurant(61, 'Stats South') IS NOT NULL;
 
@@ -49,7 +49,7 @@ FROM generate_series(1, 10) g;
 SELECT t_seed_v3(7 * 24 * 60, 60, 'error', 'unexpected_error');
 
 -- The rollup holds what was seeded, per minute.
-SELECT sum(events) AS rolled_up_events FROM assignment_v3.event_rollup WHERE width = 1;
+SELECT sum(events) AS rolled_up_events FROM assignment_v3_internal.event_rollup WHERE width = 1;
 SELECT count(*) AS events FROM assignment_v3.observability_events;
 
 \set now '''2030-01-02 12:00+00'''
@@ -78,8 +78,8 @@ SELECT * FROM assignment_v3.transition_volume('1 hour', as_of => '2029-01-01');
 
 -- The rollups can be recounted from the events (after a load with the trigger disabled, or
 -- events deleted by hand): the same answers as before.
-DELETE FROM assignment_v3.event_rollup;
-DELETE FROM assignment_v3.latency_rollup;
+DELETE FROM assignment_v3_internal.event_rollup;
+DELETE FROM assignment_v3_internal.latency_rollup;
 SELECT count(*) AS rows_without_rollups FROM assignment_v3.outcome_summary('6 hours', as_of => :now);
 SELECT assignment_v3.rebuild_event_rollups('2029-12-01', '2030-01-03') AS events_counted;
 SELECT * FROM assignment_v3.outcome_summary('6 hours', as_of => :now);

@@ -1,11 +1,14 @@
 // SQL functions that report the extension's state: the workers view, the circuit breaker,
 // the launcher, a restaurant's rollout mode, bucket and lock key.
+#include "pg/extension_version.hpp"
 #include "pg/restaurant_cache.hpp"
 #include "pg/restaurant_lock.hpp"
 #include "pg/result_set.hpp"
+#include "pg/service.hpp"
 #include "pg/settings.hpp"
 #include "pg/shared_policies.hpp"
 #include "pg/shared_state.hpp"
+#include "pg/transaction_hooks.hpp"
 
 extern "C" {
 #include "commands/dbcommands.h"
@@ -77,10 +80,31 @@ Datum launcher(FunctionCallInfo fcinfo) {
     const LauncherState ls = state->launcher_state;
     const pid_t pid = state->launcher_pid;
     const TimestampTz started = state->launcher_started_at;
+    const bool mismatch = state->version_mismatch;
     LWLockRelease(state->lock);
-    out.add({text_param(launcher_state_name(ls)), pid != 0 ? int4_param(pid) : null_param(),
+    // Also what status() of an older installed version shows in its launcher column.
+    const char* shown = ls == LauncherState::Running && mismatch
+                            ? "waiting for ALTER EXTENSION assignment_v3 UPDATE"
+                            : launcher_state_name(ls);
+    out.add({text_param(shown), pid != 0 ? int4_param(pid) : null_param(),
              timestamptz_param(started), text_param(settings::database)});
     return Datum(0);
+}
+
+Datum service_state(FunctionCallInfo fcinfo) {
+    const ServiceReport report = service_report();
+    TupleDesc desc = pg_call([&] {
+        TupleDesc d = nullptr;
+        if (get_call_result_type(fcinfo, nullptr, &d) != TYPEFUNC_COMPOSITE) {
+            elog(ERROR, "service_state() must return a record");
+        }
+        return BlessTupleDesc(d);
+    });
+    Datum values[4] = {text_datum(report.service), text_datum(report.detail),
+                       text_datum(kLibraryVersion),
+                       BoolGetDatum(pg_call([] { return RecoveryInProgress(); }))};
+    bool nulls[4] = {false, false, false, false};
+    return pg_call([&] { return HeapTupleGetDatum(heap_form_tuple(desc, values, nulls)); });
 }
 
 }  // namespace
@@ -102,6 +126,11 @@ PGDLLEXPORT Datum av3_circuit_breaker(PG_FUNCTION_ARGS) {
 PG_FUNCTION_INFO_V1(av3_launcher);
 PGDLLEXPORT Datum av3_launcher(PG_FUNCTION_ARGS) {
     return av3::pg::cpp_entry([&] { return av3::pg::launcher(fcinfo); });
+}
+
+PG_FUNCTION_INFO_V1(av3_service_state);
+PGDLLEXPORT Datum av3_service_state(PG_FUNCTION_ARGS) {
+    return av3::pg::cpp_entry([&] { return av3::pg::service_state(fcinfo); });
 }
 
 PG_FUNCTION_INFO_V1(av3_reset_circuit_breaker);
@@ -169,10 +198,7 @@ PGDLLEXPORT Datum av3_attach_workers(PG_FUNCTION_ARGS) {
                                      "assignment_v3.process_pending() works in any database.")));
             return BoolGetDatum(false);
         }
-        LWLockAcquire(state->lock, LW_EXCLUSIVE);
-        state->extension = av3::pg::ExtensionPresence::Unknown;
-        LWLockRelease(state->lock);
-        av3::pg::wake_launcher();
+        av3::pg::extension_attached_at_commit();
         return BoolGetDatum(true);
     });
 }

@@ -7,7 +7,7 @@
 // a connection failure and a crash loop. Whether the extension exists in that database is
 // found out by the workers, which connect there: a worker that finds no extension says so in
 // shared memory and leaves; the launcher then waits until CREATE EXTENSION (which calls
-// assignment_v3.attach_workers()) or a periodic re-probe says otherwise.
+// assignment_v3_internal.attach_workers()) or a periodic re-probe says otherwise.
 #include "pg/settings.hpp"
 #include "pg/shared_state.hpp"
 #include "pg/worker.hpp"
@@ -70,6 +70,10 @@ void log_state_once(LauncherState state) {
     } else if (state == LauncherState::Running) {
         ereport(LOG,
                 (errmsg("assignment_v3 launcher: serving database \"%s\"", settings::database)));
+    } else if (state == LauncherState::Paused) {
+        ereport(LOG, (errmsg("assignment_v3 launcher: paused (assignment_v3.paused = on): no "
+                             "worker runs in database \"%s\"",
+                             settings::database)));
     }
 }
 
@@ -281,7 +285,10 @@ void av3_launcher_main(Datum /*main_arg*/) {
         reap_workers(now);
         long timeout = kLoopMs;
 
-        if (!database_exists()) {
+        if (settings::paused) {
+            log_state_once(LauncherState::Paused);
+            stop_all(now);
+        } else if (!database_exists()) {
             log_state_once(LauncherState::WaitingForDatabase);
             stop_all(now);
             timeout = kWaitingForDatabaseMs;

@@ -19,6 +19,11 @@ void _PG_init(void) {
         return;
     }
     av3::pg::install_shared_memory_hooks();
+    if (IsBinaryUpgrade) {
+        // pg_upgrade runs the server in binary-upgrade mode: nothing may write to the databases
+        // then, and the extension's objects are being recreated under it. No launcher.
+        return;
+    }
 
     BackgroundWorker launcher;
     memset(&launcher, 0, sizeof launcher);

@@ -20,10 +20,10 @@ Statement& delete_events() {
 
 Statement& delete_rollups() {
     static Statement statement(
-        "WITH e AS (DELETE FROM assignment_v3.event_rollup "
+        "WITH e AS (DELETE FROM assignment_v3_internal.event_rollup "
         "           WHERE bucket < date_trunc(CASE width WHEN 1 THEN 'minute' "
         "                                                ELSE 'hour' END, $1)), "
-        "     l AS (DELETE FROM assignment_v3.latency_rollup "
+        "     l AS (DELETE FROM assignment_v3_internal.latency_rollup "
         "           WHERE bucket < date_trunc(CASE width WHEN 1 THEN 'minute' "
         "                                                ELSE 'hour' END, $1)) "
         "DELETE FROM assignment_v3.shadow_plans WHERE computed_at < $1",

@@ -10,6 +10,7 @@ bool shadow = false;
 int max_parallel = 2;
 int rollout_percent = 100;
 bool legacy_planner = true;
+bool paused = false;
 char* database = nullptr;
 char* role = nullptr;
 int batch_size = 200;
@@ -88,6 +89,12 @@ void define_all(bool preloading) {
                 "The legacy first-fit planner serves what V3 does not.",
                 "Emits auto_assign.attempt.start and auto_assign.summary events.", &legacy_planner,
                 true, PGC_SIGHUP);
+    define_bool("assignment_v3.paused",
+                "Pauses every worker activity: no booking is assigned, no event is purged.",
+                "For a logical-replication subscriber (the publisher assigns the bookings), a "
+                "restore or maintenance. The workers leave within about a second of a reload and "
+                "come back when it is turned off; process_pending() still works.",
+                &paused, false, PGC_SIGHUP);
 
     if (preloading) {
         DefineCustomStringVariable(
@@ -177,7 +184,7 @@ RatePolicy rate_policy() {
 }
 
 int workers_needed() {
-    return (enabled || legacy_planner) ? max_parallel : 0;
+    return !paused && (enabled || legacy_planner) ? max_parallel : 0;
 }
 
 }  // namespace av3::pg::settings

@@ -18,6 +18,9 @@ extern bool shadow;
 extern int max_parallel;
 extern int rollout_percent;
 extern bool legacy_planner;
+// Pauses every worker activity (assignment and retention) of the database the workers serve:
+// a logical-replication subscriber, a restore, maintenance (docs/operations.md).
+extern bool paused;
 
 // Where the launcher and workers connect.
 extern char* database;
@@ -53,7 +56,7 @@ CircuitBreakerPolicy circuit_breaker_policy();
 RatePolicy rate_policy();
 
 // Workers the current mode needs: max_parallel while V3 or the legacy planner serves
-// bookings, none when both are off.
+// bookings, none when both are off or the workers are paused.
 int workers_needed();
 
 }  // namespace av3::pg::settings

@@ -1,5 +1,9 @@
 #include "pg/shared_state.hpp"
 
+extern "C" {
+#include "commands/dbcommands.h"
+}
+
 namespace av3::pg {
 
 namespace {
@@ -53,6 +57,8 @@ const char* worker_state_name(WorkerState state) {
             return "processing";
         case WorkerState::Backoff:
             return "backoff";
+        case WorkerState::Paused:
+            return "paused";
     }
     return "unknown";
 }
@@ -67,6 +73,8 @@ const char* launcher_state_name(LauncherState state) {
             return "waiting for extension";
         case LauncherState::Running:
             return "running";
+        case LauncherState::Paused:
+            return "paused";
     }
     return "unknown";
 }
@@ -110,6 +118,90 @@ void wake_workers() {
 
 void set_my_worker_slot(int slot) {
     g_my_slot = slot;
+}
+
+int my_worker_slot() {
+    return g_my_slot;
+}
+
+void extension_attached() {
+    if (g_state == nullptr) {
+        return;
+    }
+    LWLockAcquire(g_state->lock, LW_EXCLUSIVE);
+    g_state->attach_generation++;
+    g_state->extension = ExtensionPresence::Unknown;
+    LWLockRelease(g_state->lock);
+    wake_launcher();
+}
+
+std::uint32_t attach_generation() {
+    if (g_state == nullptr) {
+        return 0;
+    }
+    LWLockAcquire(g_state->lock, LW_SHARED);
+    const std::uint32_t generation = g_state->attach_generation;
+    LWLockRelease(g_state->lock);
+    return generation;
+}
+
+namespace {
+
+bool g_restore_registered = false;
+
+void unregister_restore_session(int /*code*/, Datum /*arg*/) {
+    LWLockAcquire(g_state->lock, LW_EXCLUSIVE);
+    for (RestoreSession& r : g_state->restores) {
+        if (r.pid == MyProcPid) {
+            r.pid = 0;
+        }
+    }
+    LWLockRelease(g_state->lock);
+}
+
+}  // namespace
+
+void register_restore_session() {
+    if (g_state == nullptr || g_restore_registered) {
+        return;
+    }
+    LWLockAcquire(g_state->lock, LW_EXCLUSIVE);
+    RestoreSession* free_entry = nullptr;
+    for (RestoreSession& r : g_state->restores) {
+        // An entry of a backend that is gone (it crashed before cleaning up) is free too.
+        if (r.pid == 0 || BackendPidGetProc(r.pid) == nullptr) {
+            free_entry = &r;
+            break;
+        }
+    }
+    if (free_entry != nullptr) {
+        free_entry->pid = MyProcPid;
+        free_entry->database = MyDatabaseId;
+    }
+    LWLockRelease(g_state->lock);
+    g_restore_registered = true;
+    if (free_entry != nullptr) {
+        before_shmem_exit(unregister_restore_session, 0);
+        ereport(LOG, (errmsg("assignment_v3: a restore into database \"%s\" began (process %d); "
+                             "its workers pause until the restoring session ends",
+                             get_database_name(MyDatabaseId), MyProcPid)));
+    }
+}
+
+bool restore_in_progress(Oid database) {
+    if (g_state == nullptr) {
+        return false;
+    }
+    bool found = false;
+    LWLockAcquire(g_state->lock, LW_SHARED);
+    for (const RestoreSession& r : g_state->restores) {
+        if (r.pid != 0 && r.database == database && BackendPidGetProc(r.pid) != nullptr) {
+            found = true;
+            break;
+        }
+    }
+    LWLockRelease(g_state->lock);
+    return found;
 }
 
 void set_current_booking(const Uuid* booking_id) {

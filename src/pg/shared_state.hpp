@@ -20,6 +20,7 @@ enum class WorkerState : std::uint8_t {
     Idle,        // sleeping on its latch
     Processing,  // running a batch
     Backoff,     // sleeping after an error
+    Paused,      // not serving: a restore runs, or library and extension versions disagree
 };
 
 const char* worker_state_name(WorkerState state);
@@ -75,17 +76,35 @@ enum class LauncherState : std::uint8_t {
     WaitingForDatabase,   // assignment_v3.database does not exist
     WaitingForExtension,  // the extension is not created there
     Running,
+    Paused,  // assignment_v3.paused: no worker runs
 };
+
+// A session restoring a dump into a database (docs/operations.md, "Backup and restore"): while
+// one is connected, the workers of that database pause.
+struct RestoreSession {
+    pid_t pid;  // 0: free
+    Oid database;
+};
+constexpr int kMaxRestoreSessions = 64;
+constexpr int kVersionBytes = 32;
 
 const char* launcher_state_name(LauncherState state);
 
 struct SharedState {
-    LWLock* lock;         // launcher fields and worker slots
+    LWLock* lock;         // launcher fields, worker slots, restore sessions, versions
     LWLock* policy_lock;  // circuit breaker and rate buckets
     pid_t launcher_pid;
     PGPROC* launcher_proc;
     LauncherState launcher_state;
     ExtensionPresence extension;
+    // Bumped when CREATE EXTENSION or ALTER EXTENSION UPDATE commits: a worker that found no
+    // extension reports so only if no attach happened since it looked.
+    std::uint32_t attach_generation;
+    // The version installed in assignment_v3.database as the workers last read it, and whether
+    // it differs from the library's (the workers then wait for ALTER EXTENSION UPDATE).
+    bool version_mismatch;
+    char installed_version[kVersionBytes];
+    RestoreSession restores[kMaxRestoreSessions];
     TimestampTz launcher_started_at;
     WorkerSlot workers[settings::kMaxParallelLimit];
     CircuitBreaker breaker;
@@ -105,10 +124,21 @@ void wake_launcher();
 // Sets the latch of every worker (after commit of new or rescheduled bookings).
 void wake_workers();
 
-// This process's worker slot, when it is a worker (set by the worker at start).
+// This process's worker slot, when it is a worker (set by the worker at start; -1 otherwise).
 void set_my_worker_slot(int slot);
+int my_worker_slot();
 // Shows the booking this worker is deciding in the workers view (null: none).
 void set_current_booking(const Uuid* booking_id);
+
+// The extension was created or updated in a database and the transaction committed: the
+// launcher looks again (workers that found it missing a moment ago may have looked too early).
+void extension_attached();
+std::uint32_t attach_generation();
+
+// Restores (see RestoreSession). register_restore_session() is idempotent per backend; the
+// registration ends when the backend exits.
+void register_restore_session();
+bool restore_in_progress(Oid database);
 
 // Invalidates every worker's inventory and rollout caches.
 void bump_inventory_generation();

@@ -8,6 +8,7 @@ namespace av3::pg {
 namespace {
 
 bool g_wake_pending = false;
+bool g_attach_pending = false;
 bool g_inventory_changed = false;
 std::uint64_t g_local_generation = 0;
 std::optional<TransitionCause> g_internal_write;
@@ -22,6 +23,9 @@ void on_transaction_event(XactEvent event, void* /*arg*/) {
             if (g_wake_pending) {
                 wake_workers();
             }
+            if (g_attach_pending) {
+                extension_attached();
+            }
             break;
         case XACT_EVENT_ABORT:
         case XACT_EVENT_PARALLEL_ABORT:
@@ -33,6 +37,7 @@ void on_transaction_event(XactEvent event, void* /*arg*/) {
             return;
     }
     g_wake_pending = false;
+    g_attach_pending = false;
     g_inventory_changed = false;
     g_internal_write.reset();
 }
@@ -45,6 +50,10 @@ void install_transaction_hooks() {
 
 void wake_workers_at_commit() {
     g_wake_pending = true;
+}
+
+void extension_attached_at_commit() {
+    g_attach_pending = true;
 }
 
 void inventory_changed_in_transaction() {

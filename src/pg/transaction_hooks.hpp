@@ -14,6 +14,10 @@ void install_transaction_hooks();
 // After the current transaction commits, wake idle workers: new or rescheduled bookings.
 void wake_workers_at_commit();
 
+// After the current transaction commits, tell the launcher the extension exists here now
+// (CREATE EXTENSION, ALTER EXTENSION UPDATE). Before the commit the workers could not see it.
+void extension_attached_at_commit();
+
 // Inventories or rollout overrides changed: this backend's caches are invalid now, every
 // other backend's once the transaction commits.
 void inventory_changed_in_transaction();

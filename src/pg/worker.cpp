@@ -1,23 +1,25 @@
-// A coordinator worker's life (DESIGN §2): connect to assignment_v3.database, check that the
-// extension exists (else tell the launcher and leave), then loop: reload the configuration
-// when asked, claim and process one batch in one transaction, and sleep on the latch when
-// there is nothing due. An error rolls the batch back whole (its bookings stay runnable),
-// is logged and kept in the slot, counts toward the circuit breaker, and the loop goes on
-// after a short, growing pause.
+// A coordinator worker's life (docs/architecture.md, "Processes"): connect to
+// assignment_v3.database with a pinned search_path, check that the extension exists (else tell
+// the launcher and leave), then loop: reload the configuration when asked, and run one batch
+// transaction: it first checks that the installed extension is the library's version and that
+// no restore is running (else the worker waits), then claims and processes bookings. The
+// worker sleeps on its latch when nothing is due. An error rolls the batch back whole (its
+// bookings stay runnable), is logged and kept in the slot, counts toward the circuit breaker,
+// and the loop goes on after a short, growing pause.
 #include "pg/worker.hpp"
 
 #include "pg/batch.hpp"
 #include "pg/claim.hpp"
+#include "pg/extension_version.hpp"
 #include "pg/retention.hpp"
 #include "pg/settings.hpp"
 #include "pg/shared_state.hpp"
 #include "pg/spi.hpp"
+#include "pg/worker_transaction.hpp"
 
 extern "C" {
-#include "commands/extension.h"
 #include "postmaster/interrupt.h"
 #include "tcop/tcopprot.h"
-#include "utils/timeout.h"
 #include "utils/wait_event.h"
 }
 
@@ -29,11 +31,10 @@ namespace {
 constexpr long kBusyElsewhereSleepMs = 20;
 constexpr long kMaxErrorSleepMs = 10000;
 
-int g_slot = -1;
 std::uint32_t g_generation = 0;
 
 WorkerSlot& my_slot() {
-    return shared_state()->workers[g_slot];
+    return shared_state()->workers[my_worker_slot()];
 }
 
 void set_state(WorkerState state) {
@@ -44,11 +45,11 @@ void set_state(WorkerState state) {
 
 void detach_slot(int /*code*/, Datum /*arg*/) {
     SharedState* state = shared_state();
-    if (state == nullptr || g_slot < 0) {
+    if (state == nullptr || my_worker_slot() < 0) {
         return;
     }
     LWLockAcquire(state->lock, LW_EXCLUSIVE);
-    WorkerSlot& slot = state->workers[g_slot];
+    WorkerSlot& slot = state->workers[my_worker_slot()];
     if (slot.generation == g_generation) {
         slot.pid = 0;
         slot.proc = nullptr;
@@ -63,26 +64,33 @@ void detach_slot(int /*code*/, Datum /*arg*/) {
 bool still_wanted() {
     SharedState* state = shared_state();
     LWLockAcquire(state->lock, LW_SHARED);
-    const WorkerSlot& slot = state->workers[g_slot];
+    const WorkerSlot& slot = state->workers[my_worker_slot()];
     const bool wanted = slot.generation == g_generation && !slot.stop_requested &&
                         state->launcher_pid == slot.launcher_pid && state->launcher_pid != 0;
     LWLockRelease(state->lock);
     return wanted;
 }
 
-struct BatchReport {
-    int claimed;
-    bool due_elsewhere;
-    Micros next_due;  // 0: nothing scheduled
-    bool extension_missing;
+// Why a batch transaction did not (or did) process bookings.
+enum class BatchVerdict : std::uint8_t {
+    Processed,
+    ExtensionMissing,
+    VersionMismatch,  // waits for ALTER EXTENSION UPDATE
+    Restoring,        // waits for the restore to end
 };
 
-void add_counters(const BatchResult& batch) {
-    LWLockAcquire(shared_state()->lock, LW_EXCLUSIVE);
-    WorkerSlot& slot = my_slot();
-    WorkerCounters& c = slot.counters;
-    c.batches++;
-    c.shadow_plans += static_cast<std::uint64_t>(batch.shadow_plans);
+struct BatchReport {
+    BatchVerdict verdict = BatchVerdict::Processed;
+    int claimed = 0;
+    bool due_elsewhere = false;
+    Micros next_due = 0;     // 0: nothing scheduled
+    WorkerCounters counted;  // added to the slot once the batch has committed
+};
+
+WorkerCounters count_results(const BatchResult& batch) {
+    WorkerCounters c;
+    c.batches = 1;
+    c.shadow_plans = static_cast<std::uint64_t>(batch.shadow_plans);
     for (const InvocationResult& r : batch.results) {
         c.invocations++;
         if (r.pipeline == "legacy") {
@@ -106,37 +114,90 @@ void add_counters(const BatchResult& batch) {
                 break;
         }
     }
+    return c;
+}
+
+void add_counters(const WorkerCounters& delta) {
+    LWLockAcquire(shared_state()->lock, LW_EXCLUSIVE);
+    WorkerSlot& slot = my_slot();
+    WorkerCounters& c = slot.counters;
+    c.batches += delta.batches;
+    c.invocations += delta.invocations;
+    c.confirmed += delta.confirmed;
+    c.retried += delta.retried;
+    c.manual_review += delta.manual_review;
+    c.noop += delta.noop;
+    c.errors += delta.errors;
+    c.legacy += delta.legacy;
+    c.shadow_plans += delta.shadow_plans;
     slot.last_batch_at = GetCurrentTimestamp();
+    slot.has_current_booking = false;
     LWLockRelease(shared_state()->lock);
 }
 
-// The body of one batch transaction, in C++ (runs inside the transaction and SPI).
-BatchReport batch_body() {
-    return cpp_entry([] {
-        BatchReport report{0, false, 0, false};
-        if (!extension_exists_here()) {
-            report.extension_missing = true;
-            return report;
-        }
-        SpiConnection spi;
-        BatchResult batch = run_batch(settings::batch_size);
-        report.claimed = batch.claimed;
-        report.due_elsewhere = batch.due_elsewhere;
-        if (batch.claimed < settings::batch_size) {
-            report.next_due = next_due_after(now_micros());
-        }
-        spi.finish();
-        set_current_booking(nullptr);
-        add_counters(batch);
-        return report;
-    });
+// Records the installed version in shared memory; logs once when the library and the
+// extension start or stop disagreeing (every worker checks, one line is written).
+void report_installed_version(const std::string& installed) {
+    SharedState* state = shared_state();
+    const bool mismatch = installed != kLibraryVersion;
+    LWLockAcquire(state->lock, LW_EXCLUSIVE);
+    const bool changed = state->version_mismatch != mismatch;
+    state->version_mismatch = mismatch;
+    strlcpy(state->installed_version, installed.c_str(), kVersionBytes);
+    LWLockRelease(state->lock);
+    if (!changed) {
+        return;
+    }
+    if (mismatch) {
+        report(LOG,
+               "assignment_v3 workers wait: the library is version " +
+                   std::string(kLibraryVersion) + ", the extension installed in database \"" +
+                   settings::database + "\" is " + installed,
+               "Run ALTER EXTENSION assignment_v3 UPDATE in that database; the workers resume "
+               "within a second of it.");
+    } else {
+        report(LOG, "assignment_v3 workers resume: the extension in database \"" +
+                        std::string(settings::database) + "\" is version " + installed);
+    }
 }
 
-void record_error(ErrorData* error) {
+// Is this database's extension one the workers can serve right now?
+BatchVerdict check_service() {
+    const std::optional<std::string> installed = installed_version();
+    if (!installed) {
+        return BatchVerdict::ExtensionMissing;
+    }
+    report_installed_version(*installed);
+    if (*installed != kLibraryVersion) {
+        return BatchVerdict::VersionMismatch;
+    }
+    if (pg_call([] { return restore_in_progress(MyDatabaseId); })) {
+        return BatchVerdict::Restoring;
+    }
+    return BatchVerdict::Processed;
+}
+
+// The body of one batch transaction.
+BatchReport batch_body() {
+    BatchReport report;
+    report.verdict = check_service();
+    if (report.verdict != BatchVerdict::Processed) {
+        return report;
+    }
+    BatchResult batch = run_batch(settings::batch_size);
+    report.claimed = batch.claimed;
+    report.due_elsewhere = batch.due_elsewhere;
+    if (batch.claimed < settings::batch_size) {
+        report.next_due = next_due_after(now_micros());
+    }
+    report.counted = count_results(batch);
+    return report;
+}
+
+void record_error(const TransactionFailure& failure) {
     LWLockAcquire(shared_state()->lock, LW_EXCLUSIVE);
     WorkerSlot& slot = my_slot();
-    strlcpy(slot.last_error, error->message != nullptr ? error->message : "unknown error",
-            kLastErrorBytes);
+    strlcpy(slot.last_error, failure.message, kLastErrorBytes);
     slot.last_error_at = GetCurrentTimestamp();
     slot.counters.errors++;
     slot.has_current_booking = false;
@@ -150,36 +211,25 @@ void record_batch_failure_in_new_transaction() {
     if (change == CircuitChange::None) {
         return;
     }
-    PG_TRY();
-    {
-        StartTransactionCommand();
-        PushActiveSnapshot(GetTransactionSnapshot());
-        cpp_entry([&] {
-            SpiConnection spi;
-            record_circuit_change(change, "error_threshold");
-            spi.finish();
-        });
-        PopActiveSnapshot();
-        CommitTransactionCommand();
-    }
-    PG_CATCH();
-    {
-        EmitErrorReport();
-        FlushErrorState();
-        AbortCurrentTransaction();
-    }
-    PG_END_TRY();
+    run_worker_transaction({"assignment_v3: recording a circuit breaker trip"},
+                           [&] { record_circuit_change(change, "error_threshold"); });
 }
 
 // What the loop does after a batch transaction.
 struct LoopStep {
-    enum Kind { Go, Failed, ExtensionGone } kind;
+    enum Kind { Go, Failed, Waiting, ExtensionGone } kind;
     long sleep_ms;  // before the next batch; 0: at once
 };
 
 LoopStep sleep_after(const BatchReport& report) {
-    if (report.extension_missing) {
-        return LoopStep{LoopStep::ExtensionGone, 0};
+    switch (report.verdict) {
+        case BatchVerdict::ExtensionMissing:
+            return LoopStep{LoopStep::ExtensionGone, 0};
+        case BatchVerdict::VersionMismatch:
+        case BatchVerdict::Restoring:
+            return LoopStep{LoopStep::Waiting, settings::poll_interval_ms};
+        case BatchVerdict::Processed:
+            break;
     }
     if (report.claimed > 0) {
         return LoopStep{LoopStep::Go, 0};  // a partial batch too: look once more before sleeping
@@ -197,124 +247,91 @@ LoopStep sleep_after(const BatchReport& report) {
     return LoopStep{LoopStep::Go, sleep_ms};
 }
 
-// Runs one batch transaction. On error the transaction is rolled back here, the error logged
-// and kept in the slot, and the next batch waits a little longer each time (up to 10 s).
+// Runs one batch transaction. On error it was rolled back and logged; the error is kept in the
+// slot and the next batch waits a little longer each time (up to 10 s).
 LoopStep run_one_batch(int consecutive_errors) {
-    volatile LoopStep::Kind kind = LoopStep::Go;
-    volatile long sleep_ms = 0;
-    MemoryContext loop_context = CurrentMemoryContext;
-    PG_TRY();
-    {
-        SetCurrentStatementStartTimestamp();
-        StartTransactionCommand();
-        // Postgres arms statement_timeout for client statements only; a worker applies it to
-        // each batch, so that a batch stuck in a slow trigger or lock rolls back whole.
-        if (StatementTimeout > 0) {
-            enable_timeout_after(STATEMENT_TIMEOUT, StatementTimeout);
+    set_state(WorkerState::Processing);
+    BatchReport report;
+    TransactionFailure failure;
+    const bool committed = run_worker_transaction(
+        {"assignment_v3: claiming and assigning bookings", true}, [&] { report = batch_body(); },
+        &failure);
+    if (committed) {
+        if (report.verdict == BatchVerdict::Processed) {
+            add_counters(report.counted);
         }
-        PushActiveSnapshot(GetTransactionSnapshot());
-        pgstat_report_activity(STATE_RUNNING, "assignment_v3: claiming and assigning bookings");
-        set_state(WorkerState::Processing);
-        const BatchReport report = batch_body();
-        PopActiveSnapshot();
-        disable_timeout(STATEMENT_TIMEOUT, false);
-        CommitTransactionCommand();
-        pgstat_report_stat(false);
-        pgstat_report_activity(STATE_IDLE, nullptr);
-        const LoopStep step = sleep_after(report);
-        kind = step.kind;
-        sleep_ms = step.sleep_ms;
+        return sleep_after(report);
     }
-    PG_CATCH();
-    {
-        MemoryContextSwitchTo(loop_context);
-        disable_timeout(STATEMENT_TIMEOUT, false);
-        ErrorData* error = CopyErrorData();
-        EmitErrorReport();
-        FlushErrorState();
-        AbortCurrentTransaction();
-        record_error(error);
-        FreeErrorData(error);
-        record_batch_failure_in_new_transaction();
-        pgstat_report_activity(STATE_IDLE, nullptr);
-        kind = LoopStep::Failed;
-        sleep_ms = std::min<long>(kMaxErrorSleepMs, 100L << std::min(consecutive_errors, 7));
-    }
-    PG_END_TRY();
-    return LoopStep{kind, sleep_ms};
+    record_error(failure);
+    record_batch_failure_in_new_transaction();
+    return LoopStep{LoopStep::Failed,
+                    std::min<long>(kMaxErrorSleepMs, 100L << std::min(consecutive_errors, 7))};
 }
 
-// One retention batch in a transaction of its own (worker 0 only). Returns when to look again:
-// at once if it deleted a full batch, else after retention_interval(). Errors are logged and
-// retried later; retention never stops the assignment work.
+// One retention batch in a transaction of its own (worker 0 only), unless the workers wait.
+// Returns when to look again: at once if it deleted a full batch, else after
+// retention_interval(). Errors are logged and retried later; retention never stops the
+// assignment work.
 TimestampTz run_retention() {
-    volatile bool more = false;
-    MemoryContext loop_context = CurrentMemoryContext;
-    PG_TRY();
-    {
-        SetCurrentStatementStartTimestamp();
-        StartTransactionCommand();
-        PushActiveSnapshot(GetTransactionSnapshot());
-        pgstat_report_activity(STATE_RUNNING, "assignment_v3: deleting expired events");
-        more = cpp_entry([] {
-            SpiConnection spi;
-            const PurgeResult purged = purge_expired(kRetentionBatch);
-            spi.finish();
-            return purged.more;
-        });
-        PopActiveSnapshot();
-        CommitTransactionCommand();
-        pgstat_report_activity(STATE_IDLE, nullptr);
-    }
-    PG_CATCH();
-    {
-        MemoryContextSwitchTo(loop_context);
-        EmitErrorReport();
-        FlushErrorState();
-        AbortCurrentTransaction();
-        pgstat_report_activity(STATE_IDLE, nullptr);
-    }
-    PG_END_TRY();
+    bool more = false;
+    run_worker_transaction({"assignment_v3: deleting expired events"}, [&] {
+        if (check_service() == BatchVerdict::Processed) {
+            more = purge_expired(kRetentionBatch).more;
+        }
+    });
     return GetCurrentTimestamp() + (more ? 0 : retention_interval());
 }
 
-void mark_extension(ExtensionPresence presence) {
-    LWLockAcquire(shared_state()->lock, LW_EXCLUSIVE);
-    shared_state()->extension = presence;
-    LWLockRelease(shared_state()->lock);
+void mark_extension(ExtensionPresence presence, std::uint32_t attach_seen) {
+    SharedState* state = shared_state();
+    LWLockAcquire(state->lock, LW_EXCLUSIVE);
+    // "Missing" is stale if the extension was attached since this worker looked.
+    if (presence != ExtensionPresence::Missing || state->attach_generation == attach_seen) {
+        state->extension = presence;
+    }
+    LWLockRelease(state->lock);
     wake_launcher();
 }
 
-}  // namespace
-
-bool extension_exists_here() {
-    return pg_call([] { return OidIsValid(get_extension_oid("assignment_v3", true)); });
+// The settings every worker session runs with. search_path is empty, as in Postgres' own
+// logical replication workers: every name the worker's SQL uses is schema-qualified or in
+// pg_catalog, so nothing a role's search_path holds (a function shadowing a built-in, say) is
+// ever resolved, whatever role the workers run as.
+void pin_session_settings() {
+    SetConfigOption("search_path", "", PGC_SUSET, PGC_S_OVERRIDE);
+    // Every statement a worker runs is a keyed lookup. Its plans are made once and kept; a plan
+    // made while a table was empty (a fresh install, a worker started before a bulk load) would
+    // scan the whole table once it has grown, until autovacuum's next ANALYZE. No sequential
+    // scan, then, unless there is no other way.
+    SetConfigOption("enable_seqscan", "off", PGC_USERSET, PGC_S_SESSION);
 }
+
+}  // namespace
 
 }  // namespace av3::pg
 
 using namespace av3::pg;
 
 void av3_worker_main(Datum main_arg) {
-    g_slot = DatumGetInt32(main_arg);
+    const int slot_number = DatumGetInt32(main_arg);
     memcpy(&g_generation, MyBgworkerEntry->bgw_extra, sizeof g_generation);
     pqsignal(SIGHUP, SignalHandlerForConfigReload);
     pqsignal(SIGTERM, die);
     BackgroundWorkerUnblockSignals();
 
     SharedState* state = shared_state();
-    if (state == nullptr || g_slot < 0 || g_slot >= settings::kMaxParallelLimit) {
+    if (state == nullptr || slot_number < 0 || slot_number >= settings::kMaxParallelLimit) {
         proc_exit(0);
     }
     LWLockAcquire(state->lock, LW_EXCLUSIVE);
-    WorkerSlot& slot = state->workers[g_slot];
+    WorkerSlot& slot = state->workers[slot_number];
     if (slot.generation != g_generation) {
         LWLockRelease(state->lock);
         proc_exit(0);  // the launcher gave the slot away before we started
     }
     slot.pid = MyProcPid;
     slot.proc = MyProc;
-    set_my_worker_slot(g_slot);
+    set_my_worker_slot(slot_number);
     slot.started_at = GetCurrentTimestamp();
     slot.config_loaded_at = slot.started_at;
     slot.state = WorkerState::Idle;
@@ -323,22 +340,21 @@ void av3_worker_main(Datum main_arg) {
 
     BackgroundWorkerInitializeConnection(settings::database,
                                          settings::role[0] != '\0' ? settings::role : nullptr, 0);
-    pgstat_report_appname(psprintf("assignment_v3 worker %d", g_slot));
-    // Every statement a worker runs is a keyed lookup. Its plans are made once and kept; a plan
-    // made while a table was empty (a fresh install, a worker started before a bulk load) would
-    // scan the whole table once it has grown, until autovacuum's next ANALYZE. No sequential
-    // scan, then, unless there is no other way.
-    SetConfigOption("enable_seqscan", "off", PGC_USERSET, PGC_S_SESSION);
+    pgstat_report_appname(psprintf("assignment_v3 worker %d", slot_number));
+    pin_session_settings();
 
-    StartTransactionCommand();
-    const bool present = extension_exists_here();
-    CommitTransactionCommand();
+    const std::uint32_t attach_seen = attach_generation();
+    bool present = false;
+    if (!run_worker_transaction({"assignment_v3: looking for the extension", false, false},
+                                [&] { present = installed_version().has_value(); })) {
+        proc_exit(1);  // logged; the launcher starts the worker again after its backoff
+    }
     if (!present) {
-        mark_extension(ExtensionPresence::Missing);
+        mark_extension(ExtensionPresence::Missing, attach_seen);
         proc_exit(0);
     }
-    mark_extension(ExtensionPresence::Present);
-    ereport(LOG, (errmsg("assignment_v3 worker %d started in database \"%s\"", g_slot,
+    mark_extension(ExtensionPresence::Present, attach_seen);
+    ereport(LOG, (errmsg("assignment_v3 worker %d started in database \"%s\"", slot_number,
                          settings::database)));
 
     int consecutive_errors = 0;
@@ -355,26 +371,28 @@ void av3_worker_main(Datum main_arg) {
         if (!still_wanted()) {
             break;
         }
-        if (g_slot == 0 && GetCurrentTimestamp() >= next_retention) {
+        if (slot_number == 0 && GetCurrentTimestamp() >= next_retention) {
             next_retention = run_retention();
         }
         const LoopStep step = run_one_batch(consecutive_errors);
         if (step.kind == LoopStep::ExtensionGone) {
             ereport(LOG, (errmsg("assignment_v3 worker %d stops: the extension no longer exists in "
                                  "database \"%s\"",
-                                 g_slot, settings::database)));
-            mark_extension(ExtensionPresence::Missing);
+                                 slot_number, settings::database)));
+            mark_extension(ExtensionPresence::Missing, attach_generation());
             break;
         }
         consecutive_errors = step.kind == LoopStep::Failed ? consecutive_errors + 1 : 0;
         long sleep_ms = step.sleep_ms;
-        if (g_slot == 0 && sleep_ms > 0) {
+        if (slot_number == 0 && sleep_ms > 0) {
             const long until_retention =
                 static_cast<long>((next_retention - GetCurrentTimestamp()) / 1000) + 1;
             sleep_ms = std::max(0L, std::min(sleep_ms, until_retention));
         }
         if (sleep_ms > 0) {
-            set_state(step.kind == LoopStep::Failed ? WorkerState::Backoff : WorkerState::Idle);
+            set_state(step.kind == LoopStep::Failed    ? WorkerState::Backoff
+                      : step.kind == LoopStep::Waiting ? WorkerState::Paused
+                                                       : WorkerState::Idle);
             (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, sleep_ms,
                             PG_WAIT_EXTENSION);
             ResetLatch(MyLatch);

@@ -8,9 +8,6 @@ namespace av3::pg {
 constexpr const char* kWorkerType = "assignment_v3 worker";
 constexpr const char* kLauncherType = "assignment_v3 launcher";
 
-// True when the extension exists in the current database (inside a transaction).
-bool extension_exists_here();
-
 }  // namespace av3::pg
 
 extern "C" {

@@ -6,7 +6,8 @@ SELECT * FROM no_plan();
 SELECT has_schema('assignment_v3');
 SELECT tables_are('assignment_v3', ARRAY[
     'restaurants', 'restaurant_tables', 'table_adjacency', 'bookings', 'table_assignments',
-    'observability_events', 'shadow_plans', 'restaurant_rollout', 'event_rollup', 'latency_rollup']);
+    'observability_events', 'shadow_plans', 'restaurant_rollout']);
+SELECT tables_are('assignment_v3_internal', ARRAY['event_rollup', 'latency_rollup']);
 SELECT has_view('assignment_v3', 'workers', 'view workers');
 
 -- restaurants
@@ -108,7 +109,7 @@ SELECT col_is_pk('assignment_v3', 'restaurant_rollout', 'restaurant_id', 'one ov
 
 -- The rollups behind the statistics: one row per minute and key, maintained by a trigger.
 SELECT has_trigger('assignment_v3', 'observability_events', 'observability_events_roll_up', 'events are rolled up');
-SELECT col_is_unique('assignment_v3', 'event_rollup',
+SELECT col_is_unique('assignment_v3_internal', 'event_rollup',
     ARRAY['width', 'event_type', 'bucket', 'source', 'reason', 'detail', 'restaurant_id', 'writer'], 'rollup key');
 
 -- Every check constraint of the contract is there (by name: the names are the error messages).

@@ -1,6 +1,8 @@
-# Faults under load: a client inserts 50,000 bookings while 4 workers run; a worker is SIGKILLed
-# (a crash restart of the server) or terminated about every second, the server is once stopped
-# in immediate mode and started again, and max_parallel changes twice. Afterwards every booking
+# Faults under load: a client inserts 50,000 bookings in batches of 250 while 4 workers run;
+# after every 12th batch a worker is SIGKILLed (a crash restart of the server) or terminated,
+# alternately, the server is once stopped in immediate mode and started again, and max_parallel
+# changes twice. Faults are injected by count, not by the clock, so a fast machine and a slow
+# one see the same faults. Afterwards every booking
 # the client inserted exists exactly once, is in a final or runnable state and settles, nothing
 # is double-booked, check_invariants() finds nothing, and every committed invocation has exactly
 # one outcome event.
@@ -58,39 +60,54 @@ sub insert_batch {
 }
 
 my %faults = (sigkill => 0, terminate => 0, immediate_restart => 0, max_parallel_changes => 0);
-my $last_fault = time;
-my $tick = 0;
+my $batches = int(($total + $batch - 1) / $batch);
+my $every = 12;
+my $hits = int($batches / $every);
+my %planned = (sigkill => int(($hits + 1) / 2), terminate => int($hits / 2), immediate_restart => 1,
+               max_parallel_changes => 2);
+
+# Kills or terminates one running worker; waits (bounded) for one to be running first, and
+# tries again when the chosen worker left before the signal reached it.
+sub hit_worker {
+    my ($how) = @_;
+    for my $try (1 .. 50) {
+        $node->poll_query_until('postgres', "SELECT ($workers) > 0") or return 0;
+        my $pid = until_ok(q{SELECT pid FROM pg_stat_activity WHERE backend_type = 'assignment_v3 worker'
+                             ORDER BY random() LIMIT 1});
+        next unless $pid;
+        if ($how eq 'sigkill') {
+            return 1 if kill('KILL', $pid) == 1;
+        } else {
+            return 1 if until_ok("SELECT pg_terminate_backend($pid)") eq 't';
+        }
+        sleep 0.05;
+    }
+    return 0;
+}
+
 my $t0 = time;
+my $batch_number = 0;
 for (my $first = 1; $first <= $total; $first += $batch) {
     insert_batch($first);
+    $batch_number++;
     my $progress = $first / $total;
     if ($faults{immediate_restart} == 0 && $progress >= 0.5) {
         $node->stop('immediate');
         $node->start;
         $faults{immediate_restart}++;
-        next;
     }
     if (($faults{max_parallel_changes} == 0 && $progress >= 0.3) || ($faults{max_parallel_changes} == 1 && $progress >= 0.7)) {
         my $n = $faults{max_parallel_changes} == 0 ? 2 : 4;
         until_ok("ALTER SYSTEM SET assignment_v3.max_parallel = $n; SELECT pg_reload_conf()");
         $faults{max_parallel_changes}++;
     }
-    next if time - $last_fault < 1;
-    $last_fault = time;
-    my $pid = until_ok(q{SELECT pid FROM pg_stat_activity WHERE backend_type = 'assignment_v3 worker'
-                         ORDER BY random() LIMIT 1});
-    next unless $pid;
-    if ($tick++ % 2 == 0) {
-        kill 'KILL', $pid;
-        $faults{sigkill}++;
-    } else {
-        until_ok("SELECT pg_terminate_backend($pid)");
-        $faults{terminate}++;
-    }
+    next if $batch_number % $every != 0;
+    my $how = ($batch_number / $every) % 2 == 1 ? 'sigkill' : 'terminate';
+    $faults{$how}++ if hit_worker($how);
 }
-note(sprintf('client done in %.0f s; faults: %s', time - $t0,
+note(sprintf('client done in %.0f s; faults injected: %s', time - $t0,
     join(', ', map { "$_=$faults{$_}" } sort keys %faults)));
-ok($faults{sigkill} >= 5 && $faults{terminate} >= 5, 'workers were killed and terminated repeatedly');
+is_deeply(\%faults, \%planned, "every planned fault was injected ($planned{sigkill} SIGKILLs, $planned{terminate} terminations)");
 
 ok($node->poll_query_until('postgres', $workers, '4'), 'four workers again after the last fault');
 ok($node->poll_query_until('postgres', q{

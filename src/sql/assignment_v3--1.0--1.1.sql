@@ -1,0 +1,723 @@
+-- assignment_v3 1.0 -> 1.1, run by ALTER EXTENSION assignment_v3 UPDATE (written by hand; see
+-- src/sql/README.md). Every statement here leaves the catalog as a fresh 1.1 install makes it:
+-- test/tap/010_upgrade.pl compares the two.
+\echo Use "ALTER EXTENSION assignment_v3 UPDATE TO '1.1'" to load this file. \quit
+SET LOCAL search_path = assignment_v3, pg_catalog;
+
+--------------------------------------------------------------------------------------------
+-- Internals move to their own schema
+--------------------------------------------------------------------------------------------
+CREATE SCHEMA assignment_v3_internal;
+REVOKE ALL ON SCHEMA assignment_v3_internal FROM PUBLIC;
+
+ALTER FUNCTION is_known_timezone(text) SET SCHEMA assignment_v3_internal;
+ALTER FUNCTION table_adjacency_check() SET SCHEMA assignment_v3_internal;
+ALTER FUNCTION bookings_guard() SET SCHEMA assignment_v3_internal;
+ALTER FUNCTION bookings_wake_workers() SET SCHEMA assignment_v3_internal;
+ALTER FUNCTION inventory_changed() SET SCHEMA assignment_v3_internal;
+ALTER FUNCTION worker_slots() SET SCHEMA assignment_v3_internal;
+ALTER FUNCTION attach_workers() SET SCHEMA assignment_v3_internal;
+ALTER FUNCTION rollup_writer() SET SCHEMA assignment_v3_internal;
+ALTER FUNCTION latency_bucket(double precision) SET SCHEMA assignment_v3_internal;
+ALTER FUNCTION latency_bucket_upper_ms(integer) SET SCHEMA assignment_v3_internal;
+ALTER FUNCTION rollup_statement(text, text) SET SCHEMA assignment_v3_internal;
+ALTER FUNCTION roll_up_events() SET SCHEMA assignment_v3_internal;
+ALTER FUNCTION rollup_ranges(interval, timestamptz, boolean) SET SCHEMA assignment_v3_internal;
+ALTER FUNCTION rollup_window(interval, timestamptz, boolean) SET SCHEMA assignment_v3_internal;
+ALTER FUNCTION pct(numeric, numeric) SET SCHEMA assignment_v3_internal;
+ALTER FUNCTION decisions_per_bucket(interval, interval, timestamptz, text) SET SCHEMA assignment_v3_internal;
+ALTER TABLE event_rollup SET SCHEMA assignment_v3_internal;
+ALTER TABLE latency_rollup SET SCHEMA assignment_v3_internal;
+
+-- Function bodies are text: those that named a moved object are replaced with their 1.1 text
+-- (which also brings the standby check of cancel_booking()).
+
+CREATE OR REPLACE FUNCTION assignment_v3_internal.rollup_statement(events text, rollup text) RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+    SELECT CASE rollup
+    WHEN 'events' THEN format($q$
+        INSERT INTO assignment_v3_internal.event_rollup AS r
+            (width, bucket, source, event_type, reason, detail, restaurant_id, writer, events, delay_ms_sum,
+             delay_ms_max, latency_ms_max)
+        SELECT w.width, date_trunc(w.unit, e.created_at), e.source, e.event_type, e.context->>'reason',
+               CASE e.event_type
+                   WHEN 'booking.assignment_state_transition' THEN (e.context->>'from') || '>' || (e.context->>'to')
+                   WHEN 'auto_assign.summary' THEN e.context->>'outcome'
+               END,
+               CASE WHEN e.event_type IN ('coordinator.start', 'coordinator.manual_review') THEN e.restaurant_id END,
+               assignment_v3_internal.rollup_writer(), count(*),
+               coalesce(sum((e.context->>'delay_ms')::float8), 0), max((e.context->>'delay_ms')::float8),
+               max((e.context->>'latency_ms')::float8)
+        FROM %s e CROSS JOIN (VALUES (1::smallint, 'minute'), (60::smallint, 'hour')) AS w(width, unit)
+        GROUP BY 1, 2, 3, 4, 5, 6, 7
+        ON CONFLICT ON CONSTRAINT event_rollup_key DO UPDATE SET
+            events = r.events + excluded.events,
+            delay_ms_sum = r.delay_ms_sum + excluded.delay_ms_sum,
+            delay_ms_max = greatest(r.delay_ms_max, excluded.delay_ms_max),
+            latency_ms_max = greatest(r.latency_ms_max, excluded.latency_ms_max)$q$, events)
+    WHEN 'latency' THEN format($q$
+        INSERT INTO assignment_v3_internal.latency_rollup AS r (width, bucket, pipeline, latency_bucket, writer, confirmations)
+        SELECT w.width, date_trunc(w.unit, e.created_at),
+               CASE WHEN e.event_type = 'coordinator.confirmed' THEN 'v3' ELSE 'legacy' END,
+               assignment_v3_internal.latency_bucket((e.context->>'latency_ms')::float8),
+               assignment_v3_internal.rollup_writer(), count(*)
+        FROM %s e CROSS JOIN (VALUES (1::smallint, 'minute'), (60::smallint, 'hour')) AS w(width, unit)
+        WHERE e.event_type IN ('coordinator.confirmed', 'auto_assign.summary') AND e.context ? 'latency_ms'
+        GROUP BY 1, 2, 3, 4
+        ON CONFLICT ON CONSTRAINT latency_rollup_key DO UPDATE SET
+            confirmations = r.confirmations + excluded.confirmations$q$, events)
+    END
+$fn$;
+
+CREATE OR REPLACE FUNCTION assignment_v3_internal.roll_up_events() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    -- The transition table is visible to this function's own statements only, hence EXECUTE here.
+    EXECUTE assignment_v3_internal.rollup_statement('new_events', 'events');
+    EXECUTE assignment_v3_internal.rollup_statement('new_events', 'latency');
+    RETURN NULL;
+END;
+$$;
+
+CREATE OR REPLACE FUNCTION rebuild_event_rollups(from_time timestamptz, to_time timestamptz) RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    lower_bound timestamptz := date_trunc('hour', from_time);
+    upper_bound timestamptz := date_trunc('hour', to_time - interval '1 microsecond') + interval '1 hour';
+    events bigint;
+BEGIN
+    IF from_time IS NULL OR to_time IS NULL OR to_time <= from_time THEN
+        RAISE EXCEPTION 'rebuild_event_rollups() needs from_time < to_time'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    DELETE FROM assignment_v3_internal.event_rollup WHERE bucket >= lower_bound AND bucket < upper_bound;
+    DELETE FROM assignment_v3_internal.latency_rollup WHERE bucket >= lower_bound AND bucket < upper_bound;
+    EXECUTE assignment_v3_internal.rollup_statement(
+        format('(SELECT * FROM assignment_v3.observability_events WHERE created_at >= %L AND created_at < %L)',
+               lower_bound, upper_bound), 'events');
+    EXECUTE assignment_v3_internal.rollup_statement(
+        format('(SELECT * FROM assignment_v3.observability_events WHERE created_at >= %L AND created_at < %L)',
+               lower_bound, upper_bound), 'latency');
+    SELECT count(*) INTO events FROM assignment_v3.observability_events
+    WHERE created_at >= lower_bound AND created_at < upper_bound;
+    RETURN events;
+END;
+$$;
+
+CREATE OR REPLACE FUNCTION assignment_v3_internal.rollup_window(window_length interval, as_of timestamptz, hours_allowed boolean DEFAULT true)
+RETURNS SETOF assignment_v3_internal.event_rollup
+LANGUAGE sql STABLE
+AS $$
+    SELECT r.* FROM assignment_v3_internal.rollup_ranges(window_length, as_of, hours_allowed) g
+    CROSS JOIN LATERAL (SELECT * FROM assignment_v3_internal.event_rollup e
+                        WHERE e.width = g.width AND e.bucket >= g.from_bucket AND e.bucket < g.to_bucket
+                        OFFSET 0) r
+$$;
+
+CREATE OR REPLACE FUNCTION assignment_v3_internal.decisions_per_bucket(window_length interval, bucket interval, as_of timestamptz, outcome text)
+RETURNS TABLE (bucket_start timestamptz, decisions bigint, of_outcome bigint)
+LANGUAGE sql STABLE
+AS $$
+    SELECT date_bin(decisions_per_bucket.bucket, r.bucket, timestamptz '2000-01-01'), sum(r.events)::bigint,
+           coalesce(sum(r.events) FILTER (WHERE r.event_type = outcome), 0)::bigint
+    FROM assignment_v3_internal.rollup_window(window_length, as_of,
+                                     hours_allowed => extract(epoch FROM decisions_per_bucket.bucket)::bigint % 3600 = 0) r
+    WHERE r.event_type IN ('coordinator.confirmed', 'coordinator.retry', 'coordinator.manual_review',
+                           'coordinator.error')
+    GROUP BY 1
+$$;
+
+CREATE OR REPLACE FUNCTION outcome_summary(window_length interval DEFAULT '6 hours', as_of timestamptz DEFAULT now())
+RETURNS TABLE (source text, event_type text, events bigint, successes bigint, failures bigint, success_pct numeric)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT r.source, r.event_type, sum(r.events)::bigint,
+           coalesce(sum(r.events) FILTER (WHERE r.reason IS NULL), 0)::bigint,
+           coalesce(sum(r.events) FILTER (WHERE r.reason IS NOT NULL), 0)::bigint,
+           assignment_v3_internal.pct(coalesce(sum(r.events) FILTER (WHERE r.reason IS NULL), 0), sum(r.events))
+    FROM assignment_v3_internal.rollup_window(window_length, as_of) r
+    GROUP BY r.source, r.event_type
+    ORDER BY r.source, r.event_type
+$$;
+
+CREATE OR REPLACE FUNCTION retry_reasons(window_length interval DEFAULT '24 hours', as_of timestamptz DEFAULT now())
+RETURNS TABLE (reason text, retries bigint, share_pct numeric, avg_delay_ms numeric, max_delay_ms numeric)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT r.reason, sum(r.events)::bigint,
+           assignment_v3_internal.pct(sum(r.events), sum(sum(r.events)) OVER ()),
+           round((sum(r.delay_ms_sum) / sum(r.events))::numeric, 1),
+           round(max(r.delay_ms_max)::numeric, 1)
+    FROM assignment_v3_internal.rollup_window(window_length, as_of) r
+    WHERE r.event_type = 'coordinator.retry'
+    GROUP BY r.reason
+    ORDER BY 2 DESC, 1
+$$;
+
+CREATE OR REPLACE FUNCTION manual_review_by_restaurant(window_length interval DEFAULT '24 hours',
+                                            as_of timestamptz DEFAULT now())
+RETURNS TABLE (restaurant_id uuid, restaurant text, invocations bigint, manual_reviews bigint,
+               manual_review_pct numeric)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT c.restaurant_id, rs.name, c.invocations, c.manual_reviews,
+           assignment_v3_internal.pct(c.manual_reviews, c.invocations)
+    FROM (SELECT r.restaurant_id,
+                 coalesce(sum(r.events) FILTER (WHERE r.event_type = 'coordinator.start'), 0)::bigint AS invocations,
+                 coalesce(sum(r.events) FILTER (WHERE r.event_type = 'coordinator.manual_review'), 0)::bigint
+                     AS manual_reviews
+          FROM assignment_v3_internal.rollup_window(window_length, as_of) r
+          WHERE r.event_type IN ('coordinator.start', 'coordinator.manual_review')
+          GROUP BY r.restaurant_id) c
+    LEFT JOIN assignment_v3.restaurants rs ON rs.id = c.restaurant_id
+    ORDER BY 5 DESC NULLS LAST, 3 DESC, 1
+$$;
+
+CREATE OR REPLACE FUNCTION confirmation_rate(window_length interval DEFAULT '24 hours', bucket interval DEFAULT '1 hour',
+                                  as_of timestamptz DEFAULT now())
+RETURNS TABLE (bucket_start timestamptz, decisions bigint, confirmed bigint, confirmation_pct numeric)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT d.bucket_start, d.decisions, d.of_outcome, assignment_v3_internal.pct(d.of_outcome, d.decisions)
+    FROM assignment_v3_internal.decisions_per_bucket(window_length, bucket, as_of, 'coordinator.confirmed') d
+    ORDER BY 1
+$$;
+
+CREATE OR REPLACE FUNCTION transition_volume(window_length interval DEFAULT '1 hour', as_of timestamptz DEFAULT now())
+RETURNS TABLE (from_state text, to_state text, transitions bigint, per_invocation numeric)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH w AS (SELECT * FROM assignment_v3_internal.rollup_window(window_length, as_of)),
+    invocations AS (SELECT sum(events) AS n FROM w WHERE event_type = 'coordinator.start'),
+    t AS (SELECT split_part(detail, '>', 1) AS from_state, split_part(detail, '>', 2) AS to_state,
+                 sum(events)::bigint AS transitions
+          FROM w WHERE event_type = 'booking.assignment_state_transition'
+          GROUP BY 1, 2)
+    SELECT t.from_state, t.to_state, t.transitions,
+           CASE WHEN i.n > 0 THEN round(t.transitions / i.n, 3) END
+    FROM t, invocations i
+    UNION ALL
+    SELECT 'all', 'all', coalesce(sum(t.transitions), 0)::bigint,
+           CASE WHEN max(i.n) > 0 THEN round(coalesce(sum(t.transitions), 0) / max(i.n), 3) END
+    FROM t RIGHT JOIN invocations i ON true
+    ORDER BY 3 DESC, 1, 2
+$$;
+
+CREATE OR REPLACE FUNCTION pipeline_mix(window_length interval DEFAULT '1 hour', as_of timestamptz DEFAULT now())
+RETURNS TABLE (pipeline text, invocations bigint, confirmed bigint, manual_review bigint, share_pct numeric)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH w AS (SELECT * FROM assignment_v3_internal.rollup_window(window_length, as_of)),
+    p AS (
+        SELECT 'v3' AS pipeline,
+               coalesce(sum(events) FILTER (WHERE event_type = 'coordinator.start'), 0)::bigint AS invocations,
+               coalesce(sum(events) FILTER (WHERE event_type = 'coordinator.confirmed'), 0)::bigint AS confirmed,
+               coalesce(sum(events) FILTER (WHERE event_type = 'coordinator.manual_review'), 0)::bigint AS manual_review
+        FROM w
+        UNION ALL
+        SELECT 'legacy',
+               coalesce(sum(events) FILTER (WHERE event_type = 'auto_assign.summary' AND detail <> 'noop'), 0)::bigint,
+               coalesce(sum(events) FILTER (WHERE event_type = 'auto_assign.summary' AND detail = 'confirmed'), 0)::bigint,
+               coalesce(sum(events) FILTER (WHERE event_type = 'auto_assign.summary' AND detail = 'manual_review'), 0)::bigint
+        FROM w)
+    SELECT p.pipeline, p.invocations, p.confirmed, p.manual_review,
+           assignment_v3_internal.pct(p.invocations, sum(p.invocations) OVER ())
+    FROM p
+    UNION ALL
+    SELECT 'shadow (plans only)', coalesce(sum(events), 0)::bigint,
+           coalesce(sum(events) FILTER (WHERE reason IS NULL), 0)::bigint, NULL, NULL
+    FROM w WHERE event_type = 'coordinator.shadow_plan'
+$$;
+
+CREATE OR REPLACE FUNCTION error_rate(window_length interval DEFAULT '24 hours', bucket interval DEFAULT '5 minutes',
+                           as_of timestamptz DEFAULT now())
+RETURNS TABLE (bucket_start timestamptz, decisions bigint, errors bigint, error_pct numeric)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT d.bucket_start, d.decisions, d.of_outcome, assignment_v3_internal.pct(d.of_outcome, d.decisions)
+    FROM assignment_v3_internal.decisions_per_bucket(window_length, bucket, as_of, 'coordinator.error') d
+    ORDER BY 1
+$$;
+
+CREATE OR REPLACE FUNCTION manual_review_reasons(window_length interval DEFAULT '24 hours', as_of timestamptz DEFAULT now())
+RETURNS TABLE (pipeline text, reason text, manual_reviews bigint, share_pct numeric)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE WHEN r.event_type = 'coordinator.manual_review' THEN 'v3' ELSE 'legacy' END, r.reason,
+           sum(r.events)::bigint,
+           assignment_v3_internal.pct(sum(r.events), sum(sum(r.events)) OVER (
+               PARTITION BY CASE WHEN r.event_type = 'coordinator.manual_review' THEN 'v3' ELSE 'legacy' END))
+    FROM assignment_v3_internal.rollup_window(window_length, as_of) r
+    WHERE r.event_type = 'coordinator.manual_review'
+       OR (r.event_type = 'auto_assign.summary' AND r.detail = 'manual_review')
+    GROUP BY 1, 2
+    ORDER BY 1 DESC, 3 DESC, 2
+$$;
+
+CREATE OR REPLACE FUNCTION latency(window_length interval DEFAULT '24 hours', as_of timestamptz DEFAULT now())
+RETURNS TABLE (pipeline text, confirmations bigint, p50_ms double precision, p95_ms double precision,
+               p99_ms double precision, max_ms double precision)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH h AS (
+        SELECT l.pipeline, l.latency_bucket, sum(l.confirmations) AS n
+        FROM assignment_v3_internal.rollup_ranges(window_length, as_of) g
+        CROSS JOIN LATERAL (SELECT * FROM assignment_v3_internal.latency_rollup x
+                            WHERE x.width = g.width AND x.bucket >= g.from_bucket AND x.bucket < g.to_bucket
+                            OFFSET 0) l
+        GROUP BY 1, 2),
+    c AS (
+        SELECT h.*, sum(n) OVER (PARTITION BY pipeline ORDER BY latency_bucket) AS cumulative,
+               sum(n) OVER (PARTITION BY pipeline) AS total
+        FROM h),
+    m AS (
+        SELECT CASE WHEN event_type = 'coordinator.confirmed' THEN 'v3' ELSE 'legacy' END AS pipeline,
+               max(latency_ms_max) AS max_ms
+        FROM assignment_v3_internal.rollup_window(window_length, as_of)
+        WHERE event_type = 'coordinator.confirmed' OR (event_type = 'auto_assign.summary' AND detail = 'confirmed')
+        GROUP BY 1)
+    SELECT c.pipeline, max(c.total)::bigint,
+           assignment_v3_internal.latency_bucket_upper_ms(min(c.latency_bucket) FILTER (WHERE c.cumulative >= 0.50 * c.total)),
+           assignment_v3_internal.latency_bucket_upper_ms(min(c.latency_bucket) FILTER (WHERE c.cumulative >= 0.95 * c.total)),
+           assignment_v3_internal.latency_bucket_upper_ms(min(c.latency_bucket) FILTER (WHERE c.cumulative >= 0.99 * c.total)),
+           round(max(m.max_ms)::numeric, 3)::double precision
+    FROM c LEFT JOIN m ON m.pipeline = c.pipeline
+    GROUP BY c.pipeline
+    ORDER BY 1 DESC
+$$;
+
+CREATE OR REPLACE FUNCTION shadow_agreement(window_length interval DEFAULT '24 hours', as_of timestamptz DEFAULT now())
+RETURNS TABLE (comparison text, bookings bigint, share_pct numeric)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH compared AS (
+        SELECT CASE
+                   WHEN p.outcome = 'confirmed' AND p.legacy_outcome = 'confirmed'
+                        AND p.table_ids @> p.legacy_table_ids AND p.table_ids <@ p.legacy_table_ids
+                       THEN 'same tables'
+                   WHEN p.outcome = 'confirmed' AND p.legacy_outcome = 'confirmed'
+                       THEN 'both seat, other tables'
+                   WHEN p.outcome = 'confirmed' AND p.legacy_outcome = 'manual_review'
+                       THEN 'v3 would seat, legacy sent to manual review'
+                   WHEN p.outcome <> 'confirmed' AND p.legacy_outcome = 'confirmed'
+                       THEN 'legacy seated, v3 would not'
+                   WHEN p.outcome <> 'confirmed' AND p.legacy_outcome = 'manual_review'
+                       THEN 'neither seats'
+                   ELSE 'legacy undecided (retry, error or not recorded)'
+               END AS comparison
+        FROM assignment_v3.shadow_plans p
+        WHERE p.computed_at >= as_of - window_length AND p.computed_at <= as_of)
+    SELECT comparison, count(*), assignment_v3_internal.pct(count(*), sum(count(*)) OVER ())
+    FROM compared
+    GROUP BY comparison
+    ORDER BY 2 DESC, 1
+$$;
+
+CREATE OR REPLACE FUNCTION rollout_gate(window_length interval DEFAULT '48 hours',
+                             min_success_pct numeric DEFAULT 97,
+                             max_manual_review_pct numeric DEFAULT 1,
+                             min_confirmation_pct numeric DEFAULT 95,
+                             max_error_pct numeric DEFAULT 1,
+                             max_circuit_trips integer DEFAULT 0,
+                             min_samples integer DEFAULT 200,
+                             as_of timestamptz DEFAULT now())
+RETURNS TABLE (check_name text, observed numeric, threshold numeric, passed boolean, on_failure text)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH w AS (SELECT * FROM assignment_v3_internal.rollup_window(window_length, as_of)),
+    totals AS (
+        SELECT coalesce(sum(events) FILTER (WHERE event_type IN ('coordinator.confirmed', 'coordinator.retry',
+                   'coordinator.manual_review', 'coordinator.error')), 0) AS decisions,
+               coalesce(sum(events) FILTER (WHERE event_type = 'coordinator.confirmed'), 0) AS confirmed,
+               coalesce(sum(events) FILTER (WHERE event_type = 'coordinator.manual_review'), 0) AS manual_reviews,
+               coalesce(sum(events) FILTER (WHERE event_type = 'coordinator.start'), 0) AS invocations,
+               coalesce(sum(events) FILTER (WHERE event_type = 'coordinator.circuit_open'), 0) AS trips
+        FROM w),
+    buckets AS (
+        SELECT d.bucket_start AS b, coalesce(assignment_v3_internal.pct(d.of_outcome, d.decisions), 0) > max_error_pct AS bad
+        FROM assignment_v3_internal.decisions_per_bucket(window_length, '5 minutes', as_of, 'coordinator.error') d),
+    runs AS (  -- consecutive bad buckets: gaps-and-islands over the 5-minute grid
+        SELECT count(*) AS run_length
+        FROM (SELECT b, b - (row_number() OVER (ORDER BY b)) * interval '5 minutes' AS island
+              FROM buckets WHERE bad) s
+        GROUP BY island),
+    checks AS (
+        SELECT 1 AS n, 'sample_size' AS check_name, t.decisions AS observed, min_samples::numeric AS threshold,
+               t.decisions >= min_samples AS passed, 'hold' AS on_failure
+        FROM totals t
+        UNION ALL
+        SELECT 2, 'success_rate', assignment_v3_internal.pct(t.confirmed, t.decisions), min_success_pct,
+               coalesce(assignment_v3_internal.pct(t.confirmed, t.decisions) >= min_success_pct, false),
+               CASE WHEN coalesce(assignment_v3_internal.pct(t.confirmed, t.decisions), 100) < min_success_pct - 5
+                    THEN 'rollback' ELSE 'hold' END
+        FROM totals t
+        UNION ALL
+        SELECT 3, 'manual_review_rate', assignment_v3_internal.pct(t.manual_reviews, t.invocations), max_manual_review_pct,
+               coalesce(assignment_v3_internal.pct(t.manual_reviews, t.invocations) < max_manual_review_pct, false),
+               CASE WHEN coalesce(assignment_v3_internal.pct(t.manual_reviews, t.invocations), 0) >= 3 * max_manual_review_pct
+                    THEN 'rollback' ELSE 'hold' END
+        FROM totals t
+        UNION ALL
+        SELECT 4, 'confirmation_rate', assignment_v3_internal.pct(t.confirmed, t.confirmed + t.manual_reviews),
+               min_confirmation_pct,
+               coalesce(assignment_v3_internal.pct(t.confirmed, t.confirmed + t.manual_reviews) >= min_confirmation_pct, false),
+               CASE WHEN coalesce(assignment_v3_internal.pct(t.confirmed, t.confirmed + t.manual_reviews), 100)
+                         < min_confirmation_pct - 5
+                    THEN 'rollback' ELSE 'hold' END
+        FROM totals t
+        UNION ALL
+        SELECT 5, 'sustained_errors', coalesce((SELECT max(run_length) FROM runs), 0), 1,
+               coalesce((SELECT max(run_length) FROM runs), 0) <= 1, 'rollback'
+        UNION ALL
+        SELECT 6, 'circuit_trips', t.trips, max_circuit_trips, t.trips <= max_circuit_trips, 'rollback'
+        FROM totals t)
+    SELECT check_name, observed, threshold, passed, on_failure FROM checks ORDER BY n
+$$;
+
+CREATE OR REPLACE FUNCTION rollout_verdict(window_length interval DEFAULT '48 hours',
+                                min_success_pct numeric DEFAULT 97,
+                                max_manual_review_pct numeric DEFAULT 1,
+                                min_confirmation_pct numeric DEFAULT 95,
+                                max_error_pct numeric DEFAULT 1,
+                                max_circuit_trips integer DEFAULT 0,
+                                min_samples integer DEFAULT 200,
+                                as_of timestamptz DEFAULT now())
+RETURNS text
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE
+               WHEN bool_or(NOT g.passed AND g.on_failure = 'rollback') THEN 'rollback'
+               WHEN bool_or(NOT g.passed) THEN 'hold'
+               ELSE 'proceed'
+           END
+    FROM assignment_v3.rollout_gate(window_length, min_success_pct, max_manual_review_pct, min_confirmation_pct,
+                                    max_error_pct, max_circuit_trips, min_samples, as_of) g
+$$;
+
+CREATE OR REPLACE FUNCTION grant_worker_privileges(worker_role name) RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = worker_role) THEN
+        RAISE EXCEPTION 'role "%" does not exist', worker_role
+            USING ERRCODE = 'undefined_object',
+                  HINT = format('CREATE ROLE %I LOGIN; then call this function again.', worker_role);
+    END IF;
+    EXECUTE format('GRANT USAGE ON SCHEMA assignment_v3, assignment_v3_internal TO %I', worker_role);
+    EXECUTE format('GRANT SELECT ON assignment_v3.restaurants, assignment_v3.restaurant_tables,
+                    assignment_v3.table_adjacency, assignment_v3.restaurant_rollout TO %I', worker_role);
+    EXECUTE format('GRANT SELECT, UPDATE ON assignment_v3.bookings TO %I', worker_role);
+    EXECUTE format('GRANT SELECT, INSERT, DELETE ON assignment_v3.table_assignments,
+                    assignment_v3.observability_events TO %I', worker_role);
+    EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON assignment_v3.shadow_plans TO %I', worker_role);
+    EXECUTE format('GRANT SELECT, DELETE ON assignment_v3_internal.event_rollup,
+                    assignment_v3_internal.latency_rollup TO %I', worker_role);
+END;
+$$;
+
+CREATE OR REPLACE FUNCTION cancel_booking(booking_id uuid) RETURNS boolean
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    current_status text;
+BEGIN
+    IF booking_id IS NULL THEN
+        RAISE EXCEPTION 'booking_id must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF pg_is_in_recovery() THEN
+        RAISE EXCEPTION 'assignment_v3.cancel_booking() cannot run on a standby'
+            USING ERRCODE = 'read_only_sql_transaction',
+                  DETAIL = 'This server is in recovery (a streaming standby); bookings change on the primary.',
+                  HINT = 'Connect to the primary, or promote this server.';
+    END IF;
+    SELECT b.status INTO current_status FROM assignment_v3.bookings b WHERE b.id = booking_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'booking % does not exist', booking_id
+            USING ERRCODE = 'no_data_found', HINT = 'Check the id against assignment_v3.bookings.';
+    END IF;
+    IF current_status = 'cancelled' THEN
+        RETURN false;
+    END IF;
+    -- The bookings triggers release the tables, wake waiting retries and record the transition.
+    UPDATE assignment_v3.bookings b SET status = 'cancelled' WHERE b.id = booking_id;
+    RETURN true;
+END;
+$$;
+
+--------------------------------------------------------------------------------------------
+-- status() says whether the workers serve, and why not
+--------------------------------------------------------------------------------------------
+
+CREATE FUNCTION assignment_v3_internal.service_state(
+    OUT service text, OUT detail text, OUT library_version text, OUT in_recovery boolean)
+RETURNS record
+AS 'MODULE_PATHNAME', 'av3_service_state' LANGUAGE C VOLATILE;
+REVOKE ALL ON FUNCTION assignment_v3_internal.service_state() FROM PUBLIC;
+
+DROP FUNCTION status();
+CREATE FUNCTION status(
+    OUT mode text, OUT enabled boolean, OUT shadow boolean, OUT legacy_planner boolean,
+    OUT rollout_percent integer, OUT max_parallel integer, OUT launcher text, OUT workers_running integer,
+    OUT queue_depth bigint, OUT due_now bigint, OUT oldest_due timestamptz, OUT manual_review bigint,
+    OUT circuit_state text, OUT circuit_trips bigint, OUT service text, OUT service_detail text,
+    OUT extension_version text, OUT library_version text)
+RETURNS record
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE
+               WHEN current_setting('assignment_v3.enabled')::boolean
+                   THEN CASE WHEN current_setting('assignment_v3.rollout_percent')::int = 100
+                             THEN 'v3' ELSE 'v3 partial' END
+               WHEN current_setting('assignment_v3.shadow')::boolean
+                    AND current_setting('assignment_v3.legacy_planner')::boolean THEN 'shadow'
+               WHEN current_setting('assignment_v3.legacy_planner')::boolean THEN 'legacy'
+               ELSE 'off'
+           END,
+           current_setting('assignment_v3.enabled')::boolean,
+           current_setting('assignment_v3.shadow')::boolean,
+           current_setting('assignment_v3.legacy_planner')::boolean,
+           current_setting('assignment_v3.rollout_percent')::int,
+           current_setting('assignment_v3.max_parallel')::int,
+           (SELECT l.state FROM assignment_v3.launcher() l),
+           (SELECT count(*)::int FROM assignment_v3.workers w WHERE w.pid IS NOT NULL),
+           q.queue_depth, q.due_now, q.oldest_due,
+           (SELECT count(*) FROM assignment_v3.bookings b WHERE b.assignment_state = 'manual_review'),
+           c.state, c.trips,
+           s.service, s.detail,
+           (SELECT e.extversion FROM pg_catalog.pg_extension e WHERE e.extname = 'assignment_v3'),
+           s.library_version
+    FROM (SELECT count(*) AS queue_depth,
+                 count(*) FILTER (WHERE b.next_attempt_at <= now()) AS due_now,
+                 min(b.next_attempt_at) FILTER (WHERE b.next_attempt_at <= now()) AS oldest_due
+          FROM assignment_v3.bookings b
+          WHERE b.status = 'pending' AND b.assignment_state IN ('created', 'retry_scheduled')) q,
+         assignment_v3.circuit_breaker() c,
+         assignment_v3_internal.service_state() s
+$$;
+REVOKE ALL ON FUNCTION status() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION status() TO pg_monitor;
+
+--------------------------------------------------------------------------------------------
+-- Backups: pg_dump keeps the business data (the extension's objects themselves are not dumped)
+--------------------------------------------------------------------------------------------
+SELECT pg_catalog.pg_extension_config_dump('assignment_v3.restaurants', '');
+SELECT pg_catalog.pg_extension_config_dump('assignment_v3.restaurant_tables', '');
+SELECT pg_catalog.pg_extension_config_dump('assignment_v3.table_adjacency', '');
+SELECT pg_catalog.pg_extension_config_dump('assignment_v3.bookings', '');
+SELECT pg_catalog.pg_extension_config_dump('assignment_v3.table_assignments', '');
+SELECT pg_catalog.pg_extension_config_dump('assignment_v3.observability_events', '');
+SELECT pg_catalog.pg_extension_config_dump('assignment_v3.observability_events_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('assignment_v3.shadow_plans', '');
+SELECT pg_catalog.pg_extension_config_dump('assignment_v3.restaurant_rollout', '');
+
+--------------------------------------------------------------------------------------------
+-- Privileges (explicit per object from 1.1 on)
+--------------------------------------------------------------------------------------------
+GRANT EXECUTE ON FUNCTION check_invariants() TO pg_monitor;
+
+--------------------------------------------------------------------------------------------
+-- Comments: the whole 1.1 set (COMMENT replaces what 1.0 had)
+--------------------------------------------------------------------------------------------
+COMMENT ON SCHEMA assignment_v3 IS
+    'assignment_v3: restaurant table assignment. Tables, statistics, operator functions; see docs/reference.md.';
+COMMENT ON SCHEMA assignment_v3_internal IS
+    'Internals of assignment_v3 (trigger functions, rollups, helpers): not an interface, may change in any release.';
+COMMENT ON TABLE restaurants IS
+    'Restaurants served by assignment_v3. turn_buffer is kept free after each seating; '
+    'max_covers_per_slot caps the guests seated at any instant (NULL: no cap).';
+COMMENT ON COLUMN restaurants.id IS 'Restaurant id (generated when omitted).';
+COMMENT ON COLUMN restaurants.name IS 'Display name; not blank.';
+COMMENT ON COLUMN restaurants.timezone IS 'IANA time zone of the restaurant (informational; times are timestamptz).';
+COMMENT ON COLUMN restaurants.turn_buffer IS 'Time a table stays free after a seating ends, 0 to 4 hours.';
+COMMENT ON COLUMN restaurants.max_covers_per_slot IS 'Most guests seated at any instant; NULL: no cap.';
+COMMENT ON COLUMN restaurants.created_at IS 'When the restaurant was added.';
+COMMENT ON TABLE restaurant_tables IS
+    'Tables of a restaurant. Inactive tables are never assigned; zones bound combinations. '
+    'Deactivating a table, shrinking it, moving it to another zone or removing an adjacency '
+    're-seats the upcoming bookings it affects.';
+COMMENT ON COLUMN restaurant_tables.id IS 'Table id (generated when omitted).';
+COMMENT ON COLUMN restaurant_tables.restaurant_id IS 'The restaurant the table belongs to.';
+COMMENT ON COLUMN restaurant_tables.label IS 'Label, unique within the restaurant (the legacy planner seats in label order).';
+COMMENT ON COLUMN restaurant_tables.capacity IS 'Seats, 1 to 100.';
+COMMENT ON COLUMN restaurant_tables.min_party IS 'Smallest party the table is given to, 1 to capacity.';
+COMMENT ON COLUMN restaurant_tables.zone IS 'Zone (room, terrace, ...): combinations stay within one zone.';
+COMMENT ON COLUMN restaurant_tables.active IS 'false: never assigned (deactivate a table instead of deleting it).';
+COMMENT ON TABLE table_adjacency IS
+    'Undirected edges between tables that can be pushed together (same restaurant, same zone). '
+    'Insert in either order: a trigger stores the pair once, smaller id first.';
+COMMENT ON COLUMN table_adjacency.restaurant_id IS 'The restaurant of both tables.';
+COMMENT ON COLUMN table_adjacency.table_a IS 'One table of the pair (the smaller id once stored).';
+COMMENT ON COLUMN table_adjacency.table_b IS 'The other table of the pair.';
+COMMENT ON TABLE bookings IS
+    'Bookings to be seated. Applications insert, modify (party_size, start_at, end_at) and cancel '
+    '(status = ''cancelled'' or cancel_booking()); assignment_v3 owns assignment_state, '
+    'assignment_version, attempts and last_reason.';
+COMMENT ON COLUMN bookings.id IS 'Booking id (generated when omitted).';
+COMMENT ON COLUMN bookings.restaurant_id IS 'The restaurant; cannot change (cancel and book again instead).';
+COMMENT ON COLUMN bookings.party_size IS 'Guests, 1 to 1000. Changing it sends the booking back through the pipeline.';
+COMMENT ON COLUMN bookings.start_at IS 'Arrival. Changing it sends the booking back through the pipeline.';
+COMMENT ON COLUMN bookings.end_at IS 'Departure, after start_at and at most 24 hours later.';
+COMMENT ON COLUMN bookings.status IS 'pending, confirmed or cancelled; applications set only ''cancelled''.';
+COMMENT ON COLUMN bookings.assignment_state IS
+    'State machine (owned by assignment_v3): created, retry_scheduled, confirmed, manual_review, cancelled '
+    '(capacity_verified and table_selected exist only inside one invocation).';
+COMMENT ON COLUMN bookings.assignment_version IS 'Optimistic lock: bumped by every state transition.';
+COMMENT ON COLUMN bookings.attempts IS 'Invocations that tried to seat this version of the booking.';
+COMMENT ON COLUMN bookings.next_attempt_at IS 'When the booking is next due for the pipeline.';
+COMMENT ON COLUMN bookings.last_reason IS 'Why the booking is in its state (context.reason of its last decision).';
+COMMENT ON COLUMN bookings.zone_preference IS 'Preferred zone, honoured when it costs nothing.';
+COMMENT ON COLUMN bookings.created_at IS 'When the booking was inserted.';
+COMMENT ON COLUMN bookings.updated_at IS 'When the booking last changed.';
+COMMENT ON COLUMN bookings.queued_at IS 'When this version of the booking started waiting: latency is measured from here.';
+COMMENT ON TABLE table_assignments IS
+    'Which tables seat which booking, for [start_at, end_at + turn_buffer). The exclusion '
+    'constraint makes double booking impossible whatever the concurrency.';
+COMMENT ON COLUMN table_assignments.booking_id IS 'The confirmed booking seated.';
+COMMENT ON COLUMN table_assignments.table_id IS 'A table it is seated at (a combination has one row per table).';
+COMMENT ON COLUMN table_assignments.restaurant_id IS 'The restaurant of booking and table.';
+COMMENT ON COLUMN table_assignments.during IS 'The time the table is taken: [start_at, end_at + turn_buffer).';
+COMMENT ON COLUMN table_assignments.pipeline IS 'Who seated it: v3, legacy or manual (assign_manually()).';
+COMMENT ON COLUMN table_assignments.created_at IS 'When the seat was assigned.';
+COMMENT ON TABLE observability_events IS
+    'Telemetry written by the coordinator (assignment.coordinator), the state machine '
+    '(assignment.state_machine) and the legacy planner (auto_assign). Kept for '
+    'assignment_v3.event_retention. docs/architecture.md lists every event and its keys.';
+COMMENT ON COLUMN observability_events.id IS 'Event id; increases within a backend (order by created_at, id).';
+COMMENT ON COLUMN observability_events.created_at IS 'When the event happened.';
+COMMENT ON COLUMN observability_events.source IS 'assignment.coordinator, assignment.state_machine or auto_assign.';
+COMMENT ON COLUMN observability_events.event_type IS 'coordinator.start, coordinator.confirmed, booking.assignment_state_transition, ...';
+COMMENT ON COLUMN observability_events.severity IS 'debug, info, warning or error.';
+COMMENT ON COLUMN observability_events.booking_id IS 'The booking the event is about (NULL for events about the pipeline).';
+COMMENT ON COLUMN observability_events.restaurant_id IS 'The restaurant the event is about.';
+COMMENT ON COLUMN observability_events.context IS
+    'Event details; a non-success outcome carries "reason". Oversized contexts are truncated and flagged "truncated": true.';
+COMMENT ON TABLE shadow_plans IS
+    'What V3 would have done, computed in shadow mode for the booking version the legacy '
+    'planner handled; compared by shadow_agreement().';
+COMMENT ON COLUMN shadow_plans.booking_id IS 'The booking planned.';
+COMMENT ON COLUMN shadow_plans.assignment_version IS 'The version of the booking the plan is for.';
+COMMENT ON COLUMN shadow_plans.restaurant_id IS 'The booking''s restaurant.';
+COMMENT ON COLUMN shadow_plans.outcome IS 'What V3 would have decided: confirmed, retry or manual_review.';
+COMMENT ON COLUMN shadow_plans.reason IS 'Why, for a retry or manual review.';
+COMMENT ON COLUMN shadow_plans.table_ids IS 'The tables V3 would have assigned.';
+COMMENT ON COLUMN shadow_plans.computed_at IS 'When the plan was made.';
+COMMENT ON COLUMN shadow_plans.legacy_outcome IS 'What the legacy planner then did: confirmed, retry, manual_review, noop or error.';
+COMMENT ON COLUMN shadow_plans.legacy_table_ids IS 'The tables the legacy planner assigned.';
+COMMENT ON TABLE restaurant_rollout IS
+    'Per-restaurant override of the rollout percentage: v3, legacy or shadow. '
+    'assignment_v3.enabled = off still disables V3 everywhere.';
+COMMENT ON COLUMN restaurant_rollout.restaurant_id IS 'The restaurant overridden.';
+COMMENT ON COLUMN restaurant_rollout.mode IS 'v3, legacy or shadow, whatever its rollout bucket.';
+COMMENT ON COLUMN restaurant_rollout.updated_at IS 'When the override was set.';
+COMMENT ON FUNCTION process_pending(integer) IS
+    'Claims up to max_bookings due bookings and processes them in the calling transaction, '
+    'exactly as a worker does; returns one row per invocation.';
+COMMENT ON FUNCTION assign_booking(uuid, text) IS
+    'Processes one booking now, whatever its next_attempt_at. pipeline: NULL (the restaurant''s '
+    'rollout mode), ''v3'', ''legacy'' or ''shadow''.';
+COMMENT ON FUNCTION cancel_booking(uuid) IS
+    'Cancels a booking: releases its tables and makes the restaurant''s waiting retries due now. '
+    'Returns false when it was already cancelled.';
+COMMENT ON FUNCTION requeue(uuid) IS
+    'Takes a booking out of manual_review: back to created, attempts reset, due now.';
+COMMENT ON FUNCTION assign_manually(uuid, uuid[]) IS
+    'Seats a booking at the given tables (pipeline manual), replacing any tables it had. '
+    'Refuses tables of another restaurant, inactive or too few seats, and overlaps.';
+COMMENT ON FUNCTION purge_old_events(integer) IS
+    'Deletes up to batch events older than assignment_v3.event_retention (and, once none is left, '
+    'the rollups and shadow plans older than it); returns the events deleted. Worker 0 runs it.';
+COMMENT ON FUNCTION grant_worker_privileges(name) IS
+    'Grants a role exactly what the workers need (see docs/operations.md).';
+COMMENT ON FUNCTION reset_circuit_breaker() IS
+    'Closes the circuit breaker at once (after the cause of the errors is fixed).';
+COMMENT ON FUNCTION restaurant_mode(uuid) IS
+    'The pipeline serving a restaurant under the current settings: v3, shadow, legacy or off.';
+COMMENT ON FUNCTION rollout_bucket(uuid) IS
+    'The restaurant''s stable bucket 0..99: it runs V3 when its bucket is below rollout_percent.';
+COMMENT ON FUNCTION restaurant_lock_key(uuid) IS
+    'The advisory lock keys that serialise work on a restaurant: '
+    'pg_advisory_xact_lock(classid, objid) holds off the coordinator.';
+COMMENT ON VIEW workers IS
+    'One row per coordinator worker: its process, state, counters since it started, and last error.';
+COMMENT ON COLUMN workers.slot IS 'Worker number, 0 to max_parallel - 1 (worker 0 also runs retention).';
+COMMENT ON COLUMN workers.pid IS 'Its process (pg_stat_activity.pid); NULL while it starts.';
+COMMENT ON COLUMN workers.state IS 'starting, idle, processing, backoff (after an error) or paused.';
+COMMENT ON COLUMN workers.started_at IS 'When the process started.';
+COMMENT ON COLUMN workers.config_loaded_at IS 'When it last read the configuration (start or reload).';
+COMMENT ON COLUMN workers.last_batch_at IS 'When it last finished a batch.';
+COMMENT ON COLUMN workers.batches IS 'Batches since it started.';
+COMMENT ON COLUMN workers.invocations IS 'Invocations (V3 and legacy) since it started.';
+COMMENT ON COLUMN workers.confirmed IS 'Invocations that seated the booking.';
+COMMENT ON COLUMN workers.retried IS 'Invocations that scheduled a retry.';
+COMMENT ON COLUMN workers.manual_review IS 'Invocations that sent the booking to manual review.';
+COMMENT ON COLUMN workers.noop IS 'Invocations that changed nothing (already decided, lock held elsewhere, ...).';
+COMMENT ON COLUMN workers.errors IS 'Invocations and batches that failed unexpectedly.';
+COMMENT ON COLUMN workers.legacy IS 'Invocations served by the legacy planner.';
+COMMENT ON COLUMN workers.shadow_plans IS 'Shadow plans written.';
+COMMENT ON COLUMN workers.current_booking IS 'The booking it is deciding now.';
+COMMENT ON COLUMN workers.last_error IS 'Its last error message.';
+COMMENT ON COLUMN workers.last_error_at IS 'When that error happened.';
+COMMENT ON FUNCTION circuit_breaker() IS
+    'The shared circuit breaker: closed, open or half_open, failures in the current window, trips since the server started.';
+COMMENT ON FUNCTION launcher() IS
+    'The launcher: its state (running, waiting for database, waiting for extension, not running, ...), process and database.';
+COMMENT ON FUNCTION status() IS
+    'Effective mode, rollout flags, workers, queue depth, oldest due booking, circuit state, and '
+    'whether the workers serve (service: serving, paused, restoring, version mismatch, standby, ...).';
+COMMENT ON FUNCTION check_invariants() IS
+    'Rows describe violations: double-booked tables, confirmed bookings without enough seats, '
+    'tables held by unconfirmed bookings, bookings stuck in an intermediate state, and outcome '
+    'events that do not match a booking''s state. No rows: healthy.';
+COMMENT ON TABLE assignment_v3_internal.event_rollup IS
+    'Per-minute counts of observability_events, maintained by a trigger; read by the statistics functions.';
+COMMENT ON TABLE assignment_v3_internal.latency_rollup IS
+    'Per-minute histogram of confirmation latency per pipeline (2% buckets); read by latency().';
+COMMENT ON FUNCTION rebuild_event_rollups(timestamptz, timestamptz) IS
+    'Recounts the statistics'' rollups of a time range from observability_events; returns the events counted.';
+COMMENT ON FUNCTION outcome_summary(interval, timestamptz) IS
+    'Success and failure per event type over a window (the runbook''s first query): success means no context.reason.';
+COMMENT ON FUNCTION retry_reasons(interval, timestamptz) IS
+    'Why V3 retried bookings, how often, and how long the retries waited.';
+COMMENT ON FUNCTION manual_review_by_restaurant(interval, timestamptz) IS
+    'Manual review rate of the V3 coordinator per restaurant, highest first.';
+COMMENT ON FUNCTION confirmation_rate(interval, interval, timestamptz) IS
+    'Share of V3 decisions that seated the party, per time bucket.';
+COMMENT ON FUNCTION transition_volume(interval, timestamptz) IS
+    'State transitions per kind against V3 invocations: a rising ratio means bookings churn.';
+COMMENT ON FUNCTION pipeline_mix(interval, timestamptz) IS
+    'Who served the bookings: the V3 coordinator, the legacy planner, and shadow plans.';
+COMMENT ON FUNCTION error_rate(interval, interval, timestamptz) IS
+    'Unexpected errors of the V3 coordinator per time bucket, against its decisions.';
+COMMENT ON FUNCTION manual_review_reasons(interval, timestamptz) IS
+    'Why bookings end in manual review, per pipeline.';
+COMMENT ON FUNCTION latency(interval, timestamptz) IS
+    'Booking-to-confirmation latency per pipeline: p50, p95, p99 (2% resolution) and the exact maximum.';
+COMMENT ON FUNCTION shadow_agreement(interval, timestamptz) IS
+    'How V3''s shadow plans compare with what the legacy planner did for the same booking version.';
+COMMENT ON FUNCTION rollout_gate(interval, numeric, numeric, numeric, numeric, integer, integer, timestamptz) IS
+    'The runbook''s exit criteria over a window: one row per check (observed, threshold, passed, on_failure).';
+COMMENT ON FUNCTION rollout_verdict(interval, numeric, numeric, numeric, numeric, integer, integer, timestamptz) IS
+    'proceed, hold or rollback: the verdict of rollout_gate() over the same window and thresholds.';
+
+SELECT assignment_v3_internal.attach_workers();
