@@ -136,6 +136,7 @@ PGDLLEXPORT Datum av3_service_state(PG_FUNCTION_ARGS) {
 PG_FUNCTION_INFO_V1(av3_reset_circuit_breaker);
 PGDLLEXPORT Datum av3_reset_circuit_breaker(PG_FUNCTION_ARGS) {
     return av3::pg::cpp_entry([&] {
+        av3::pg::require_writable_current_schema("reset_circuit_breaker");
         av3::pg::reset_circuit();
         return PointerGetDatum(nullptr);
     });

@@ -4,6 +4,7 @@
 // (cancel_booking() is plain SQL: a cancellation is the same write an application makes.)
 #include "pg/claim.hpp"
 #include "pg/event_log.hpp"
+#include "pg/extension_version.hpp"
 #include "pg/restaurant_lock.hpp"
 #include "pg/result_set.hpp"
 #include "pg/subtransaction.hpp"
@@ -100,6 +101,7 @@ void record_transition(const ClaimedBooking& booking, AssignmentState to, std::s
 
 Datum requeue(FunctionCallInfo fcinfo) {
     const Uuid id = uuid_argument(fcinfo, 0, "booking_id");
+    require_writable_current_schema("requeue");
     SpiConnection spi;
     const ClaimedBooking booking = locked_booking(id);
     if (booking.view.state != AssignmentState::ManualReview) {
@@ -164,6 +166,7 @@ std::vector<Uuid> table_ids_argument(FunctionCallInfo fcinfo) {
 Datum assign_manually(FunctionCallInfo fcinfo) {
     const Uuid id = uuid_argument(fcinfo, 0, "booking_id");
     const std::vector<Uuid> tables = table_ids_argument(fcinfo);
+    require_writable_current_schema("assign_manually");
     SpiConnection spi;
     const ClaimedBooking booking = locked_booking(id);
     const std::string name = "booking " + id.to_string();

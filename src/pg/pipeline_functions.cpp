@@ -1,6 +1,7 @@
 // SQL entry points that run the pipeline synchronously: process_pending() and
 // assign_booking() execute exactly the code a worker runs, in the calling transaction.
 #include "pg/batch.hpp"
+#include "pg/extension_version.hpp"
 #include "pg/result_set.hpp"
 #include "pg/settings.hpp"
 
@@ -35,6 +36,7 @@ Datum process_pending(FunctionCallInfo fcinfo) {
             ERRCODE_INVALID_PARAMETER_VALUE,
             "max_bookings must be between 1 and 1000000, not " + std::to_string(max_bookings));
     }
+    require_writable_current_schema("process_pending");
     ResultSet out(fcinfo);
     SpiConnection spi;
     BatchResult batch = run_batch(max_bookings);
@@ -49,6 +51,7 @@ Datum process_pending(FunctionCallInfo fcinfo) {
 Datum assign_booking(FunctionCallInfo fcinfo) {
     const Uuid booking_id = uuid_argument(fcinfo, 0, "booking_id");
     const std::optional<PipelineMode> forced = parse_pipeline_argument(fcinfo, 1);
+    require_writable_current_schema("assign_booking");
     ResultSet out(fcinfo);
     SpiConnection spi;
     InvocationResult r = run_single(booking_id, forced);

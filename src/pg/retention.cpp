@@ -1,5 +1,6 @@
 #include "pg/retention.hpp"
 
+#include "pg/extension_version.hpp"
 #include "pg/result_set.hpp"
 #include "pg/settings.hpp"
 #include "pg/spi.hpp"
@@ -67,6 +68,7 @@ PGDLLEXPORT Datum av3_purge_old_events(PG_FUNCTION_ARGS) {
             throw av3::pg::UserError(ERRCODE_INVALID_PARAMETER_VALUE,
                                      "batch must be at least 1, not " + std::to_string(batch));
         }
+        av3::pg::require_writable_current_schema("purge_old_events");
         av3::pg::SpiConnection spi;
         const av3::pg::PurgeResult result = av3::pg::purge_expired(batch);
         spi.finish();
