@@ -17,11 +17,11 @@ sub worker_count_sql {
 }
 
 # A started node with the library preloaded and the workers serving database "postgres";
-# $conf is appended to postgresql.conf.
+# $conf is appended to postgresql.conf, %init goes to Cluster->init (allows_streaming => 1, ...).
 sub new_node {
-    my ($name, $conf) = @_;
+    my ($name, $conf, %init) = @_;
     my $node = PostgreSQL::Test::Cluster->new($name);
-    $node->init;
+    $node->init(%init);
     $node->append_conf('postgresql.conf', qq{
 shared_preload_libraries = 'assignment_v3'
 max_worker_processes = 20
@@ -68,46 +68,6 @@ sub check_outcome_events {
           AND NOT EXISTS (SELECT 1 FROM assignment_v3.observability_events e
                           WHERE e.booking_id = b.id AND e.event_type = 'coordinator.confirmed')}), '0',
         'every confirmation was recorded with its event');
-}
-
-# The extension's catalog in a database, as text that two databases can be compared by:
-# pg_dump --schema-only --binary-upgrade lists every member object of an extension (a plain
-# schema dump lists only CREATE EXTENSION), with its ACL and comment, in a stable order. What
-# differs between two equal schemas is taken out: object ids, transaction ids, sequence values.
-sub extension_catalog {
-    my ($node, $db) = @_;
-    my ($dump, $err) = PostgreSQL::Test::Utils::run_command(
-        ['pg_dump', '--schema-only', '--binary-upgrade', '-h', $node->host, '-p', $node->port, $db]);
-    die "pg_dump of $db failed: $err" if $dump eq '';
-    my @lines = grep {
-        !/^\\(un)?restrict|binary_upgrade_set_next_|^-- For binary upgrade, (must preserve|set (heap|toast))|^-- Dumped (from|by)/
-          && !/^SET relfrozenxid|^WHERE oid = |^UPDATE pg_catalog.pg_class$|pg_catalog.setval/
-    } split /\n/, $dump;
-    s/(binary_upgrade_create_empty_extension\('assignment_v3', 'pg_catalog', false, '[^']*', )'\{[0-9,]*\}'/$1'{oids}'/
-      for @lines;
-    push @lines, 'extconfig: ' . $node->safe_psql($db, q{
-        SELECT string_agg(c::regclass::text || ' ' || coalesce(nullif(e.extcondition[i], ''), 'all rows'), ', '
-                          ORDER BY c::regclass::text)
-        FROM pg_extension e, unnest(e.extconfig) WITH ORDINALITY AS u(c, i) WHERE e.extname = 'assignment_v3'});
-    return join("\n", @lines) . "\n";
-}
-
-# The tables whose rows are business data (what a backup must keep).
-sub business_tables {
-    return qw(restaurants restaurant_tables table_adjacency bookings table_assignments
-              observability_events shadow_plans restaurant_rollout);
-}
-
-# Per business table: the row count and an md5 of all rows in a fixed order, as "n md5".
-sub table_digests {
-    my ($node, $db) = @_;
-    my %digest;
-    for my $t (business_tables()) {
-        $digest{$t} = $node->safe_psql($db, qq{
-            SELECT count(*) || ' ' || coalesce(md5(string_agg(r::text, '|' ORDER BY r::text)), '-')
-            FROM assignment_v3.$t r});
-    }
-    return \%digest;
 }
 
 # The extension's catalog in a database, as text that two databases can be compared by:
