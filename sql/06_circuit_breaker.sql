@@ -2,6 +2,9 @@
 -- runnable, one bad booking does not take the batch down, and after circuit_breaker_threshold
 -- errors the shared breaker opens (coordinator.circuit_open, once), V3 stops claiming for the
 -- cooldown, a half-open probe runs, and success closes it (coordinator.circuit_closed).
+-- The breaker counts a batch's errors when its transaction commits, and a change it makes then
+-- is recorded as an event by the next batch (whoever runs it): an event is never lost with a
+-- rolled-back transaction, and never written twice.
 SET search_path = public;
 SET assignment_v3.circuit_breaker_threshold = 3;
 SET assignment_v3.circuit_breaker_cooldown = '300ms';
@@ -41,14 +44,15 @@ SELECT state, failures FROM assignment_v3.circuit_breaker();
 SELECT t_book(201, 20, 2, '20:00') IS NOT NULL, t_book(202, 20, 2, '21:00') IS NOT NULL;
 SELECT * FROM t_process();
 SELECT state, trips > 0 AS tripped FROM assignment_v3.circuit_breaker();
-SELECT event_type, context - 'trips' AS context FROM assignment_v3.observability_events
-WHERE event_type LIKE 'coordinator.circuit%' ORDER BY id;
 SELECT circuit_state FROM assignment_v3.status();
 
--- Open: V3 claims nothing, even for the healthy restaurant; the booking waits, untouched.
+-- Open: V3 claims nothing, even for the healthy restaurant; the booking waits, untouched. This
+-- batch records the trip.
 SELECT t_book(211, 21, 2, '20:00') IS NOT NULL;
 SELECT * FROM t_process();
 SELECT booking, state FROM t_seating(21) WHERE booking = 'b211';
+SELECT event_type, context - 'trips' AS context FROM assignment_v3.observability_events
+WHERE event_type LIKE 'coordinator.circuit%' ORDER BY id;
 -- An explicit assign_booking() says why it does nothing.
 SELECT outcome, reason FROM assignment_v3.assign_booking(t_id('booking', 211));
 
@@ -58,11 +62,11 @@ SELECT pg_sleep(0.35);
 SELECT t_book(212, 21, 2, '21:00') IS NOT NULL;
 SELECT * FROM t_process();
 SELECT state FROM assignment_v3.circuit_breaker();
-SELECT event_type FROM assignment_v3.observability_events
-WHERE event_type LIKE 'coordinator.circuit%' ORDER BY id;
 -- Closed again: everything due runs, including the bookings that failed (due again later).
 SELECT t_due(200), t_due(201), t_due(202);
 SELECT * FROM t_process();
+SELECT event_type FROM assignment_v3.observability_events
+WHERE event_type LIKE 'coordinator.circuit%' ORDER BY id;
 SELECT booking, state, tables FROM t_seating(20) UNION ALL SELECT booking, state, tables FROM t_seating(21);
 
 -- A failed probe opens the breaker again: a new trip, reported again.
@@ -75,6 +79,7 @@ SELECT pg_sleep(0.35);
 SELECT t_due(203);
 SELECT * FROM t_process();
 SELECT state FROM assignment_v3.circuit_breaker();
+SELECT count(*) AS claimed_while_open FROM assignment_v3.process_pending();  -- records the trip
 SELECT event_type, context->>'reason' AS reason FROM assignment_v3.observability_events
 WHERE event_type LIKE 'coordinator.circuit%' ORDER BY id;
 DROP TRIGGER t_refuse_faulty ON assignment_v3.table_assignments;

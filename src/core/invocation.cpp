@@ -1,5 +1,7 @@
 #include "core/invocation.hpp"
 
+#include <algorithm>
+
 namespace av3 {
 
 namespace {
@@ -101,8 +103,14 @@ std::string_view trigger_name(InvocationTrigger trigger) {
             return "modification";
         case InvocationTrigger::Requeue:
             return "requeue";
+        case InvocationTrigger::InventoryChange:
+            return "inventory_change";
     }
     return "creation";
+}
+
+bool is_in_the_past(const BookingView& booking, Micros now) {
+    return booking.start_at < booking.queued_at || booking.end_at <= now;
 }
 
 Interval occupied_interval(const BookingView& booking, Micros turn_buffer) {
@@ -110,7 +118,7 @@ Interval occupied_interval(const BookingView& booking, Micros turn_buffer) {
 }
 
 InvocationPlan plan_invocation(const BookingView& booking, const RestaurantView& restaurant,
-                               const InvocationSettings& settings, Micros rate_limit_wait) {
+                               const InvocationSettings& settings, Micros now) {
     switch (booking.state) {
         case S::Confirmed:
             return noop(booking, reason::kAlreadyAssigned);
@@ -128,11 +136,18 @@ InvocationPlan plan_invocation(const BookingView& booking, const RestaurantView&
     }
 
     PlanBuilder builder(booking);
-    if (rate_limit_wait > 0) {
-        // Not an attempt: the booking keeps its retry budget.
-        builder.plan().retry_delay = rate_limit_wait;
-        builder.step(S::RetryScheduled, reason::kRateLimited);
-        return builder.finish(Outcome::Retry, reason::kRateLimited);
+    if (is_in_the_past(booking, now)) {
+        return manual_review(builder, reason::kInThePast);
+    }
+    if (restaurant.rate_schedule != nullptr && !booking.holds_rate_slot) {
+        const RateDecision rate =
+            schedule_invocation(*restaurant.rate_schedule, settings.rate, now);
+        if (!rate.admitted) {
+            // Not an attempt: the booking keeps its retry budget, and comes back at its slot.
+            builder.plan().retry_delay = std::max<Micros>(1, rate.slot - now);
+            builder.step(S::RetryScheduled, reason::kRateLimited);
+            return builder.finish(Outcome::Retry, reason::kRateLimited);
+        }
     }
 
     const Inventory& inventory = restaurant.inventory;
@@ -158,6 +173,10 @@ InvocationPlan plan_invocation(const BookingView& booking, const RestaurantView&
     request.zone_preference = booking.zone_preference;
     FitResult fit = optimal_fit(inventory, restaurant.schedule, request);
     if (!fit.found()) {
+        if (booking.trigger == InvocationTrigger::InventoryChange) {
+            // It was seated: waiting for a table to free up would leave the guest unconfirmed.
+            return manual_review(builder, reason::kNoTableAfterInventoryChange);
+        }
         return retry_or_escalate(builder, booking, settings, reason::kNoAssignment);
     }
     builder.plan().fit = fit;

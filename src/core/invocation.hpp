@@ -12,6 +12,7 @@
 #include "core/covers.hpp"
 #include "core/inventory.hpp"
 #include "core/optimal_fit.hpp"
+#include "core/rate_schedule.hpp"
 #include "core/schedule.hpp"
 #include "core/state_machine.hpp"
 
@@ -24,7 +25,7 @@ std::string_view outcome_name(Outcome outcome);
 std::string_view outcome_event_type(Outcome outcome);
 
 // What brought the booking to the coordinator (coordinator.start's `trigger`).
-enum class InvocationTrigger { Creation, Retry, Modification, Requeue };
+enum class InvocationTrigger { Creation, Retry, Modification, Requeue, InventoryChange };
 
 std::string_view trigger_name(InvocationTrigger trigger);
 
@@ -36,6 +37,10 @@ constexpr std::string_view kCapacityExceeded = "capacity_exceeded";
 constexpr std::string_view kPartyTooLarge = "party_too_large";
 constexpr std::string_view kNoSuitableTable = "no_suitable_table";
 constexpr std::string_view kNoTables = "no_tables";
+// Start before it was booked (inserted or changed to a time already past), or already over.
+constexpr std::string_view kInThePast = "in_the_past";
+// Seated, then its table changed, and nothing else is free: a person decides now.
+constexpr std::string_view kNoTableAfterInventoryChange = "no_table_after_inventory_change";
 constexpr std::string_view kRetriesExhausted = "retries_exhausted";
 constexpr std::string_view kAlreadyAssigned = "already_assigned";
 constexpr std::string_view kCancelled = "cancelled";
@@ -45,6 +50,11 @@ constexpr std::string_view kNotInRollout = "not_in_rollout";
 constexpr std::string_view kLockContention = "lock_contention";
 constexpr std::string_view kCircuitOpen = "circuit_open";
 constexpr std::string_view kUnexpectedError = "unexpected_error";
+// Why a booking went back to the start (its last_reason and transition reason), which is also
+// what brings it to the coordinator next (its trigger).
+constexpr std::string_view kModified = "modified";
+constexpr std::string_view kRequeued = "requeued";
+constexpr std::string_view kInventoryChange = "inventory_change";
 }  // namespace reason
 
 struct BookingView {
@@ -56,11 +66,21 @@ struct BookingView {
     int version = 0;
     int attempts = 0;  // invocations that tried to fit, before this one
     std::string zone_preference;
+    Micros queued_at = 0;  // when this version of the booking started waiting
+    InvocationTrigger trigger = InvocationTrigger::Creation;
+    // Rate-limited before and now due: the limiter reserved its slot then; it is not charged
+    // again (rate_schedule.hpp).
+    bool holds_rate_slot = false;
 };
+
+// True when the booking cannot be seated because of its times: it starts before the moment it
+// was booked (queued_at), or it is over by `now`. A booking for "now" (a walk-in) is not.
+bool is_in_the_past(const BookingView& booking, Micros now);
 
 struct InvocationSettings {
     int max_retries = 5;  // retries after the first attempt; then manual review
     BackoffPolicy backoff;
+    RatePolicy rate;  // per restaurant
 };
 
 struct Transition {
@@ -88,13 +108,17 @@ struct RestaurantView {
     const Schedule& schedule;
     const CoversLedger& covers;
     Micros turn_buffer = 0;
+    // The restaurant's rate schedule, advanced by the decision; null: no rate limit (shadow
+    // plans measure the assignment, not the limiter).
+    RateSchedule* rate_schedule = nullptr;
 };
 
 // The interval a booking occupies a table: [start_at, end_at + turn_buffer).
 Interval occupied_interval(const BookingView& booking, Micros turn_buffer);
 
-// Decides one invocation. rate_limit_wait is the rate limiter's answer (0: granted).
+// Decides one invocation at `now`: the order of the checks is the order of DESIGN §5 (a
+// booking in the past is not made to wait for the limiter first).
 InvocationPlan plan_invocation(const BookingView& booking, const RestaurantView& restaurant,
-                               const InvocationSettings& settings, Micros rate_limit_wait);
+                               const InvocationSettings& settings, Micros now);
 
 }  // namespace av3

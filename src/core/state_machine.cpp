@@ -51,6 +51,17 @@ std::optional<AssignmentState> parse_state(std::string_view name) {
     return std::nullopt;
 }
 
+std::string_view status_for_state(AssignmentState state) {
+    switch (state) {
+        case S::Confirmed:
+            return "confirmed";
+        case S::Cancelled:
+            return "cancelled";
+        default:
+            return "pending";
+    }
+}
+
 bool is_runnable(AssignmentState state) {
     return state == S::Created || state == S::RetryScheduled;
 }
@@ -73,6 +84,8 @@ std::string_view cause_name(TransitionCause cause) {
             return "manual_assignment";
         case TransitionCause::LegacyPlanner:
             return "legacy_planner";
+        case TransitionCause::InventoryChange:
+            return "inventory_change";
     }
     return "unknown";
 }
@@ -93,6 +106,9 @@ bool transition_allowed(AssignmentState from, AssignmentState to, TransitionCaus
         case TransitionCause::ManualAssignment:
             // From a runnable state, manual review, or confirmed (moving a seated party).
             return from != S::Cancelled && !is_intermediate(from) && to == S::Confirmed;
+        case TransitionCause::InventoryChange:
+            // A seated booking whose tables can no longer seat it goes back to the start.
+            return from == S::Confirmed && to == S::Created;
     }
     return false;
 }

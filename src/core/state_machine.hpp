@@ -29,6 +29,10 @@ constexpr int kAssignmentStateCount = 7;
 std::string_view state_name(AssignmentState state);
 std::optional<AssignmentState> parse_state(std::string_view name);
 
+// The bookings.status that goes with a state: confirmed, cancelled, or pending for the others.
+// The one mapping every writer uses (a check constraint holds the database to it too).
+std::string_view status_for_state(AssignmentState state);
+
 // True when the coordinator may pick the booking up (given that it is due).
 bool is_runnable(AssignmentState state);
 // True for states a booking only passes through inside one coordinator invocation.
@@ -44,6 +48,7 @@ enum class TransitionCause {
     Requeue,           // requeue() by an operator
     ManualAssignment,  // assign_manually() by an operator
     LegacyPlanner,     // the legacy planner writes its outcome directly (no state machine)
+    InventoryChange,   // its table was deactivated, shrunk, re-zoned or un-joined: re-seat it
 };
 
 std::string_view cause_name(TransitionCause cause);

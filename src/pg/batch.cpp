@@ -65,15 +65,17 @@ void run_v3(const std::vector<ClaimedBooking>& bookings, bool probe, WriteMode m
             coordinator.fail(group.bookings, *failure);
         } else {
             coordinator.decide(*run, group.bookings);
+            if (settings::restaurant_rate_limit > 0) {
+                stage_rate_schedule(group.restaurant_id, run->rate_schedule());
+            }
         }
     }
     std::vector<InvocationResult> results = coordinator.persist(mode);
     out.results.insert(out.results.end(), std::make_move_iterator(results.begin()),
                        std::make_move_iterator(results.end()));
-    const Micros now = now_micros();
-    record_circuit_change(
-        record_v3_results(coordinator.successes(), coordinator.failures(), probe, now),
-        probe ? "probe_failed" : "error_threshold");
+    // Counted by the breaker once this (sub)transaction has committed; if the bulk attempt
+    // rolls back, what it staged goes with it and the redo stages its own.
+    stage_v3_results(coordinator.successes(), coordinator.failures(), probe);
 }
 
 void run_legacy(const std::vector<ClaimedBooking>& bookings, BatchResult& out) {
@@ -146,35 +148,41 @@ BatchResult claim_and_process(const std::function<ClaimResult()>& claim,
 
 }  // namespace
 
-void record_circuit_change(CircuitChange change, std::string_view why) {
-    if (change == CircuitChange::None) {
+void record_breaker_changes() {
+    const std::vector<BreakerChange> changes = take_unrecorded_breaker_changes();
+    if (changes.empty()) {
         return;
     }
     const CircuitBreakerPolicy policy = settings::circuit_breaker_policy();
-    EventContext ctx;
     EventBuffer events;
-    if (change == CircuitChange::Opened) {
-        ctx.add("reason", why)
-            .add("threshold", policy.threshold)
-            .add("window_ms", policy.window / kMicrosPerMilli)
-            .add("cooldown_ms", policy.cooldown / kMicrosPerMilli)
-            .add("trips", static_cast<std::int64_t>(circuit_snapshot().trips));
-        events.add(source::kCoordinator, "coordinator.circuit_open", Severity::Error, std::nullopt,
-                   std::nullopt, ctx);
-    } else {
-        ctx.add("state", "closed");
-        events.add(source::kCoordinator, "coordinator.circuit_closed", Severity::Info, std::nullopt,
-                   std::nullopt, ctx);
+    for (const BreakerChange& change : changes) {
+        EventContext ctx;
+        if (change.change == CircuitChange::Opened) {
+            ctx.add("reason", change.after_probe ? "probe_failed" : "error_threshold")
+                .add("threshold", policy.threshold)
+                .add("window_ms", policy.window / kMicrosPerMilli)
+                .add("cooldown_ms", policy.cooldown / kMicrosPerMilli)
+                .add("trips", static_cast<std::int64_t>(change.trips));
+            events.add(source::kCoordinator, "coordinator.circuit_open", Severity::Error,
+                       std::nullopt, std::nullopt, ctx, change.at);
+        } else {
+            ctx.add("state", "closed");
+            events.add(source::kCoordinator, "coordinator.circuit_closed", Severity::Info,
+                       std::nullopt, std::nullopt, ctx, change.at);
+        }
     }
     events.flush();
 }
 
-CircuitChange record_batch_failure(Micros now) {
+void count_batch_failure(Micros now) {
     // The breaker guards V3: a failing batch counts only while V3 is on.
-    return settings::enabled ? record_v3_results(0, 1, false, now) : CircuitChange::None;
+    if (settings::enabled) {
+        count_failed_batch(now);
+    }
 }
 
 BatchResult run_batch(int limit) {
+    record_breaker_changes();
     const Micros now = now_micros();
     const Admission admission = settings::enabled ? admit_v3(now) : Admission::Allow;
     ClaimRequest request;
@@ -194,6 +202,7 @@ BatchResult run_batch(int limit) {
 }
 
 InvocationResult run_single(const Uuid& booking_id, std::optional<PipelineMode> forced) {
+    record_breaker_changes();
     std::optional<ClaimedBooking> booking = lock_booking(booking_id);
     if (!booking) {
         throw UserError(ERRCODE_NO_DATA_FOUND,

@@ -24,11 +24,13 @@ BatchResult run_batch(int limit);
 // the pipeline instead of the rollout.
 InvocationResult run_single(const Uuid& booking_id, std::optional<PipelineMode> forced);
 
-// A batch failed as a whole (its transaction rolled back): counts toward the circuit breaker;
-// returns whether that tripped it (the caller records coordinator.circuit_open).
-CircuitChange record_batch_failure(Micros now);
+// A batch failed as a whole (its transaction rolled back): counts toward the circuit breaker
+// at once. A trip it causes is recorded by the next batch.
+void count_batch_failure(Micros now);
 
-// Writes coordinator.circuit_open / coordinator.circuit_closed for a change of the breaker.
-void record_circuit_change(CircuitChange change, std::string_view why);
+// Writes coordinator.circuit_open / coordinator.circuit_closed for the changes of the breaker
+// that have no event yet (each change gets exactly one, from a transaction that committed).
+// run_batch() and run_single() begin with it.
+void record_breaker_changes();
 
 }  // namespace av3::pg

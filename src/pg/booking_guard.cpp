@@ -7,14 +7,17 @@
 // from the extension's own code, whose writes are checked against the transition table.
 //
 // A change of party size or time sends the booking back to 'created' and releases its tables;
-// a cancellation releases its tables and makes the restaurant's waiting retries due now.
+// a cancellation releases its tables and makes the restaurant's waiting retries due now. The
+// guard only decides and edits the row; what that does to other rows is done at the end of the
+// statement (application_writes.hpp), so that statements over many bookings work.
 //
 // A restore is not an application write: rows a superuser copies in with COPY (what pg_restore
 // and a plain dump run through psql do) are let in as they are, and the session is registered
 // as a restore, which pauses the workers of the database until it ends. Applications, which
 // are not superusers, cannot use that door; a superuser can disable triggers anyway.
+#include "core/invocation.hpp"
 #include "core/state_machine.hpp"
-#include "pg/event_log.hpp"
+#include "pg/application_writes.hpp"
 #include "pg/spi.hpp"
 #include "pg/transaction_hooks.hpp"
 #include "pg/postgres.hpp"
@@ -100,24 +103,6 @@ constexpr const char* kAllowedChanges =
     "seat a booking "
     "and assignment_v3.requeue() to take it out of manual review.";
 
-Statement& release_tables() {
-    static Statement statement("DELETE FROM assignment_v3.table_assignments WHERE booking_id = $1",
-                               {UUIDOID});
-    return statement;
-}
-
-// Bookings being processed right now are skipped: their invocation decides them anyway.
-Statement& wake_retries() {
-    static Statement statement(
-        "UPDATE assignment_v3.bookings SET next_attempt_at = now() "
-        "WHERE id IN (SELECT id FROM assignment_v3.bookings "
-        "             WHERE restaurant_id = $1 AND status = 'pending' AND assignment_state = "
-        "'retry_scheduled' "
-        "               AND next_attempt_at > now() AND id <> $2 FOR UPDATE SKIP LOCKED)",
-        {UUIDOID, UUIDOID});
-    return statement;
-}
-
 // Replaces columns of the new row version.
 class RowEdit {
 public:
@@ -180,29 +165,6 @@ HeapTuple check_insert(HeapTuple tuple, TupleDesc desc, const BookingColumns& c)
             "with pg_restore or psql (COPY): see docs/operations.md.");
     }
     return tuple;
-}
-
-// A reset (modification) or cancellation decided by the guard: the side effects and the event.
-void record_application_transition(const BookingRow& before, AssignmentState to, int version,
-                                   TransitionCause cause) {
-    SpiConnection spi;
-    release_tables().run({{uuid_datum(before.id), false}});
-    if (cause == TransitionCause::Cancellation) {
-        wake_retries().run(
-            {{uuid_datum(before.restaurant_id), false}, {uuid_datum(before.id), false}});
-    }
-    EventContext ctx;
-    ctx.add("from", before.state_text)
-        .add("to", state_name(to))
-        .add("reason", cause == TransitionCause::Cancellation ? "cancelled" : "modified")
-        .add("version", version)
-        .add("cause", cause_name(cause));
-    EventBuffer events;
-    events.add(source::kStateMachine, "booking.assignment_state_transition", Severity::Info,
-               before.id, before.restaurant_id, ctx);
-    events.flush();
-    spi.finish();
-    wake_workers_at_commit();
 }
 
 HeapTuple check_update(HeapTuple old_tuple, HeapTuple new_tuple, TupleDesc desc,
@@ -278,9 +240,9 @@ HeapTuple check_update(HeapTuple old_tuple, HeapTuple new_tuple, TupleDesc desc,
     const Micros now = pg_call([] { return GetCurrentTransactionStartTimestamp(); });
     RowEdit edit;
     edit.set(c.assignment_state, text_datum(state_name(to)));
-    edit.set(c.status, text_datum(cancelling ? "cancelled" : "pending"));
+    edit.set(c.status, text_datum(status_for_state(to)));
     edit.set(c.assignment_version, Int32GetDatum(version));
-    edit.set(c.last_reason, text_datum(cancelling ? "cancelled" : "modified"));
+    edit.set(c.last_reason, text_datum(cancelling ? reason::kCancelled : reason::kModified));
     edit.set(c.updated_at, TimestampTzGetDatum(now));
     if (!cancelling) {
         edit.set(c.attempts, Int32GetDatum(0));
@@ -288,7 +250,8 @@ HeapTuple check_update(HeapTuple old_tuple, HeapTuple new_tuple, TupleDesc desc,
         edit.set(c.queued_at, TimestampTzGetDatum(now));
     }
     HeapTuple result = edit.apply(new_tuple, desc);
-    record_application_transition(before, to, version, cause);
+    queue_application_transition(ApplicationTransition{before.id, before.restaurant_id,
+                                                       before.state_text, to, version, cause});
     return result;
 }
 
@@ -326,12 +289,39 @@ PGDLLEXPORT Datum av3_bookings_guard(PG_FUNCTION_ARGS) {
 }
 
 PG_FUNCTION_INFO_V1(av3_bookings_wake_workers);
+// AFTER INSERT OR UPDATE, FOR EACH STATEMENT: applies the transitions the guard decided for the
+// statement's rows, and wakes a worker when the statement's transaction commits.
 PGDLLEXPORT Datum av3_bookings_wake_workers(PG_FUNCTION_ARGS) {
     return av3::pg::cpp_entry([&] {
+        av3::pg::SpiConnection spi;
+        av3::pg::apply_application_transitions();
+        spi.finish();
         // The extension's own writes do not need a wake-up: its workers are already awake.
         if (!av3::pg::current_internal_write()) {
             av3::pg::wake_workers_at_commit();
         }
+        return PointerGetDatum(nullptr);
+    });
+}
+
+// AFTER DELETE, FOR EACH STATEMENT, with the deleted rows as deleted_bookings: the tables of
+// seated bookings were freed with them (ON DELETE CASCADE), so their restaurants' waiting
+// retries become due.
+PG_FUNCTION_INFO_V1(av3_bookings_deleted);
+PGDLLEXPORT Datum av3_bookings_deleted(PG_FUNCTION_ARGS) {
+    return av3::pg::cpp_entry([&] {
+        av3::pg::SpiConnection spi;
+        av3::pg::register_transition_tables(fcinfo);
+        av3::pg::Rows rows = av3::pg::run_query(
+            "SELECT DISTINCT restaurant_id FROM deleted_bookings WHERE assignment_state = "
+            "'confirmed'");
+        std::vector<av3::Uuid> restaurants;
+        for (std::uint64_t i = 0; i < rows.size(); ++i) {
+            restaurants.push_back(rows[i].uuid(1));
+        }
+        av3::pg::wake_retries_of(restaurants);
+        spi.finish();
+        av3::pg::wake_workers_at_commit();
         return PointerGetDatum(nullptr);
     });
 }

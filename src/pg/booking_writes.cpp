@@ -7,20 +7,23 @@ namespace av3::pg {
 
 namespace {
 
+// (A multi-argument unnest() in FROM is syntax, ROWS FROM (unnest(a), unnest(b), ...), that
+// only the unqualified name gets; the workers' empty search_path resolves it in pg_catalog.)
 Statement& update_bookings() {
     static Statement statement(
         "UPDATE assignment_v3.bookings b SET "
         "  assignment_state = u.state, status = u.status, assignment_version = u.new_version, "
         "  attempts = u.attempts, next_attempt_at = coalesce(u.next_attempt_at, "
-        "b.next_attempt_at), "
+        "b.next_attempt_at), queued_at = coalesce(u.queued_at, b.queued_at), "
         "  last_reason = u.last_reason, updated_at = u.updated_at "
-        "FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::int[], $6::int[], "
-        "            $7::timestamptz[], $8::text[], $9::timestamptz[]) "
+        "FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::int[], "
+        "                       $6::int[], $7::timestamptz[], $8::text[], $9::timestamptz[], "
+        "                       $10::timestamptz[]) "
         "  AS u(id, expected_version, state, status, new_version, attempts, next_attempt_at, "
-        "last_reason, updated_at) "
+        "last_reason, updated_at, queued_at) "
         "WHERE b.id = u.id AND b.assignment_version = u.expected_version",
         {UUIDARRAYOID, INT4ARRAYOID, TEXTARRAYOID, TEXTARRAYOID, INT4ARRAYOID, INT4ARRAYOID,
-         TIMESTAMPTZARRAYOID, TEXTARRAYOID, TIMESTAMPTZARRAYOID});
+         TIMESTAMPTZARRAYOID, TEXTARRAYOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID});
     return statement;
 }
 
@@ -28,27 +31,27 @@ Statement& insert_assignments() {
     static Statement statement(
         "INSERT INTO assignment_v3.table_assignments "
         "  (booking_id, table_id, restaurant_id, during, pipeline, created_at) "
-        "SELECT a.booking_id, a.table_id, a.restaurant_id, tstzrange(a.lower, a.upper), "
+        "SELECT a.booking_id, a.table_id, a.restaurant_id, pg_catalog.tstzrange(a.lower, a.upper), "
         "a.pipeline, a.created_at "
-        "FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::timestamptz[], $5::timestamptz[], "
-        "$6::text[], "
-        "            $7::timestamptz[]) AS a(booking_id, table_id, restaurant_id, lower, upper, "
-        "pipeline, created_at)",
+        "FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::timestamptz[], "
+        "                       $5::timestamptz[], $6::text[], $7::timestamptz[]) "
+        "  AS a(booking_id, table_id, restaurant_id, lower, upper, pipeline, created_at)",
         {UUIDARRAYOID, UUIDARRAYOID, UUIDARRAYOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID,
          TEXTARRAYOID, TIMESTAMPTZARRAYOID});
     return statement;
 }
 
+Statement& delete_assignments() {
+    static Statement statement(
+        "DELETE FROM assignment_v3.table_assignments WHERE booking_id = ANY ($1)", {UUIDARRAYOID});
+    return statement;
+}
+
 }  // namespace
 
-std::string_view status_for_state(AssignmentState state) {
-    switch (state) {
-        case AssignmentState::Confirmed:
-            return "confirmed";
-        case AssignmentState::Cancelled:
-            return "cancelled";
-        default:
-            return "pending";
+void release_booking_tables(const std::vector<Uuid>& booking_ids) {
+    if (!booking_ids.empty()) {
+        delete_assignments().run({{uuid_array_datum(booking_ids), false}});
     }
 }
 
@@ -58,8 +61,9 @@ void BookingWriter::write_all(const std::vector<BookingWrite*>& writes) {
     std::vector<Uuid> ids;
     std::vector<int> expected, new_versions, attempts;
     std::vector<std::string> states, statuses, reasons;
-    std::vector<bool> reason_nulls, next_nulls;
-    std::vector<Micros> next_attempts, updated;
+    std::vector<bool> reason_nulls, next_nulls, queued_nulls;
+    std::vector<Micros> next_attempts, updated, queued;
+    std::vector<Uuid> released;
     // Assignment rows.
     std::vector<Uuid> a_booking, a_table, a_restaurant;
     std::vector<Micros> a_lower, a_upper, a_created;
@@ -67,6 +71,9 @@ void BookingWriter::write_all(const std::vector<BookingWrite*>& writes) {
     EventBuffer events;
 
     for (BookingWrite* w : writes) {
+        if (w->release_tables) {
+            released.push_back(w->booking_id);
+        }
         if (w->updates_booking) {
             ids.push_back(w->booking_id);
             expected.push_back(w->expected_version);
@@ -79,6 +86,8 @@ void BookingWriter::write_all(const std::vector<BookingWrite*>& writes) {
             reasons.push_back(w->last_reason);
             reason_nulls.push_back(w->last_reason.empty());
             updated.push_back(now);
+            queued.push_back(w->queued_at.value_or(0));
+            queued_nulls.push_back(!w->queued_at.has_value());
         }
         for (const AssignmentRow& a : w->assignments) {
             a_booking.push_back(w->booking_id);
@@ -92,6 +101,7 @@ void BookingWriter::write_all(const std::vector<BookingWrite*>& writes) {
     }
 
     InternalWriteScope scope(cause_);
+    release_booking_tables(released);
     if (!ids.empty()) {
         Rows updated_rows = update_bookings().run({
             {uuid_array_datum(ids), false},
@@ -103,10 +113,10 @@ void BookingWriter::write_all(const std::vector<BookingWrite*>& writes) {
             {timestamptz_array_datum(next_attempts, &next_nulls), false},
             {text_array_datum(reasons, &reason_nulls), false},
             {timestamptz_array_datum(updated), false},
+            {timestamptz_array_datum(queued, &queued_nulls), false},
         });
         if (updated_rows.size() != ids.size()) {
-            throw UserError(kVersionConflictSqlstate,
-                            "booking version changed while it was being assigned");
+            throw VersionConflict();
         }
     }
     if (!a_booking.empty()) {

@@ -1,9 +1,12 @@
-// Persists what invocations decided: booking state, table assignments and events.
+// Persists what the extension decided about bookings: their state, the tables they are seated
+// at, and the events. The one writer of the extension's booking changes and assignments: the
+// coordinator, the legacy planner, the operator functions and the re-seating after an
+// inventory change all write through it (docs/architecture.md, "The write path").
 //
-// In bulk, a batch's writes go out as one UPDATE, one INSERT of assignments and one INSERT of
-// events, in the caller's (sub)transaction: an error propagates and the caller redoes the batch
-// booking by booking (see batch.cpp). Booking by booking, each write has its own
-// subtransaction, so one bad booking cannot take the others down.
+// In bulk, the writes go out as one DELETE of released tables, one UPDATE, one INSERT of
+// assignments and one INSERT of events, in the caller's (sub)transaction: an error propagates
+// and the caller redoes the batch booking by booking (see batch.cpp). Booking by booking, each
+// write has its own subtransaction, so one bad booking cannot take the others down.
 #pragma once
 
 #include "core/schedule.hpp"
@@ -30,9 +33,11 @@ struct BookingWrite {
     int new_version = 0;
     int attempts = 0;
     std::optional<Micros> next_attempt_at;  // unchanged when empty
+    std::optional<Micros> queued_at;        // unchanged when empty
     std::string last_reason;                // NULL when empty
 
-    std::string_view pipeline = "v3";  // of the assignment rows
+    bool release_tables = false;       // delete the booking's assignments first
+    std::string_view pipeline = "v3";  // of the assignment rows: v3, legacy or manual
     std::vector<AssignmentRow> assignments;
     EventBuffer events;
 };
@@ -42,9 +47,6 @@ enum class WriteMode {
     EachBooking,  // a subtransaction per booking; an error becomes that booking's outcome
 };
 
-// A write whose row no longer had the version the invocation read.
-constexpr int kVersionConflictSqlstate = ERRCODE_T_R_SERIALIZATION_FAILURE;
-
 class BookingWriter {
 public:
     explicit BookingWriter(TransitionCause cause) : cause_(cause) {}
@@ -52,7 +54,8 @@ public:
     void add(BookingWrite write) { writes_.push_back(std::move(write)); }
     bool empty() const { return writes_.empty(); }
 
-    // Writes everything with three statements and clears the queue; errors propagate.
+    // Writes everything with three statements and clears the queue; errors propagate (a
+    // booking whose version moved: VersionConflict).
     void flush_bulk();
     // Writes each booking in its own subtransaction and clears the queue. Returns, per queued
     // write in order, the error that kept it from landing (none: landed).
@@ -65,7 +68,8 @@ private:
     std::vector<BookingWrite> writes_;
 };
 
-// The status column that goes with an assignment state.
-std::string_view status_for_state(AssignmentState state);
+// Deletes the table assignments of bookings (a modification, a cancellation, a manual
+// re-seating, an inventory change): the one statement that frees tables.
+void release_booking_tables(const std::vector<Uuid>& booking_ids);
 
 }  // namespace av3::pg

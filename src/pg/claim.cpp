@@ -65,6 +65,23 @@ Statement& select_next_due() {
     return statement;
 }
 
+// What brought the booking to the coordinator, from its state and last reason.
+InvocationTrigger trigger_of(AssignmentState state, std::string_view last_reason) {
+    if (last_reason == reason::kModified) {
+        return InvocationTrigger::Modification;
+    }
+    if (last_reason == reason::kRequeued) {
+        return InvocationTrigger::Requeue;
+    }
+    if (last_reason == reason::kInventoryChange) {
+        return InvocationTrigger::InventoryChange;
+    }
+    if (state == AssignmentState::RetryScheduled || !last_reason.empty()) {
+        return InvocationTrigger::Retry;
+    }
+    return InvocationTrigger::Creation;
+}
+
 ClaimedBooking read_booking(const Row& row) {
     ClaimedBooking b;
     b.view.id = row.uuid(1);
@@ -77,7 +94,10 @@ ClaimedBooking read_booking(const Row& row) {
     b.view.attempts = row.int4(8);
     b.last_reason = row.text(9);
     b.view.zone_preference = row.text(10);
-    b.queued_at = row.timestamptz(11);
+    b.view.queued_at = row.timestamptz(11);
+    b.view.trigger = trigger_of(b.view.state, b.last_reason);
+    b.view.holds_rate_slot =
+        b.view.state == AssignmentState::RetryScheduled && b.last_reason == reason::kRateLimited;
     return b;
 }
 
@@ -168,7 +188,7 @@ std::optional<ClaimedBooking> lock_booking(const Uuid& booking_id) {
         return std::nullopt;
     }
     ClaimedBooking b = read_booking(rows[0]);
-    const RestaurantInfo& info = RestaurantCache::instance().info(b.restaurant_id);
+    const RestaurantInfo info = RestaurantCache::instance().info(b.restaurant_id);
     b.mode = info.mode();
     b.rollout = info.override_mode ? "override" : "percentage";
     return b;

@@ -21,7 +21,6 @@ struct ClaimedBooking {
     Uuid restaurant_id;
     BookingView view;
     std::string last_reason;
-    Micros queued_at = 0;  // when this version of the booking started waiting (latency)
     PipelineMode mode = PipelineMode::Off;
     // Why that pipeline: "override" (restaurant_rollout), "percentage" or "forced"
     // (assign_booking()).

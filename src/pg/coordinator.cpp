@@ -4,6 +4,7 @@
 #include "pg/shared_policies.hpp"
 #include "pg/shared_state.hpp"
 #include "pg/spi.hpp"
+#include "pg/transition_events.hpp"
 
 namespace av3::pg {
 
@@ -18,31 +19,13 @@ double elapsed_ms(Micros since, Micros until) {
 void add_transitions(EventBuffer& events, const ClaimedBooking& booking,
                      const std::vector<Transition>& steps, Micros at) {
     for (const Transition& t : steps) {
-        EventContext ctx;
-        ctx.add("from", state_name(t.from)).add("to", state_name(t.to));
-        if (!t.reason.empty()) {
-            ctx.add("reason", t.reason);
-        }
-        ctx.add("version", t.version).add("cause", cause_name(TransitionCause::Coordinator));
-        events.add(source::kStateMachine, "booking.assignment_state_transition", Severity::Info,
-                   booking.view.id, booking.restaurant_id, ctx, at);
+        add_transition_event(events, StateTransition{booking.view.id, booking.restaurant_id,
+                                                     state_name(t.from), t.to, t.reason, t.version,
+                                                     TransitionCause::Coordinator, nullptr, at});
     }
 }
 
 }  // namespace
-
-InvocationTrigger invocation_trigger(const ClaimedBooking& booking) {
-    if (booking.last_reason == "modified") {
-        return InvocationTrigger::Modification;
-    }
-    if (booking.last_reason == "requeued") {
-        return InvocationTrigger::Requeue;
-    }
-    if (booking.view.state == AssignmentState::RetryScheduled || !booking.last_reason.empty()) {
-        return InvocationTrigger::Retry;
-    }
-    return InvocationTrigger::Creation;
-}
 
 BookingWrite V3Coordinator::start_write(const ClaimedBooking& booking, Micros started_at) const {
     BookingWrite write;
@@ -52,7 +35,7 @@ BookingWrite V3Coordinator::start_write(const ClaimedBooking& booking, Micros st
     EventContext ctx;
     ctx.add("mode", "full")
         .add("rollout", booking.rollout)
-        .add("trigger", trigger_name(invocation_trigger(booking)))
+        .add("trigger", trigger_name(booking.view.trigger))
         .add("attempt", booking.view.attempts + 1)
         .add("version", booking.view.version);
     if (probe_) {
@@ -77,8 +60,7 @@ void V3Coordinator::decide(RestaurantRun& run, const std::vector<const ClaimedBo
         set_current_booking(&booking->view.id);
         const Micros started_at = now_micros();
         BookingWrite write = start_write(*booking, started_at);
-        const Micros wait = take_rate_token(booking->restaurant_id, started_at);
-        InvocationPlan plan = plan_invocation(booking->view, run.view(), invocation, wait);
+        InvocationPlan plan = plan_invocation(booking->view, run.view(), invocation, started_at);
         const Micros decided_at = now_micros();
 
         InvocationResult result;
@@ -105,11 +87,11 @@ void V3Coordinator::decide(RestaurantRun& run, const std::vector<const ClaimedBo
                 ctx.add("strategy", kStrategy)
                     .add("attempts", plan.attempts)
                     .add("duration_ms", elapsed_ms(started_at, decided_at))
-                    .add("trigger", trigger_name(invocation_trigger(*booking)))
+                    .add("trigger", trigger_name(booking->view.trigger))
                     .add_uuids("tables", result.tables)
                     .add("combination", plan.fit.is_combination())
                     .add("version", plan.final_version)
-                    .add("latency_ms", elapsed_ms(booking->queued_at, decided_at));
+                    .add("latency_ms", elapsed_ms(booking->view.queued_at, decided_at));
                 break;
             }
             case Outcome::Retry:
@@ -211,7 +193,7 @@ std::vector<InvocationResult> V3Coordinator::persist(WriteMode mode) {
         }
         Pending& p = pending_[i];
         p.result.tables.clear();
-        if (failed[i]->sqlstate == kVersionConflictSqlstate) {
+        if (failed[i]->version_conflict) {
             // Someone else changed the booking: this invocation does nothing.
             BookingWrite write = start_write(*p.booking, p.started_at);
             EventContext ctx;

@@ -51,7 +51,4 @@ private:
     int failures_ = 0;
 };
 
-// What brought the booking to the coordinator, from its state and last reason.
-InvocationTrigger invocation_trigger(const ClaimedBooking& booking);
-
 }  // namespace av3::pg

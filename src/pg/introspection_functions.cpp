@@ -147,7 +147,7 @@ PGDLLEXPORT Datum av3_restaurant_mode(PG_FUNCTION_ARGS) {
     return av3::pg::cpp_entry([&] {
         const av3::Uuid id = av3::pg::uuid_argument(fcinfo, 0, "restaurant_id");
         av3::pg::SpiConnection spi;
-        const av3::pg::RestaurantInfo& info = av3::pg::RestaurantCache::instance().info(id);
+        const av3::pg::RestaurantInfo info = av3::pg::RestaurantCache::instance().info(id);
         if (!info.exists) {
             throw av3::pg::UserError(ERRCODE_NO_DATA_FOUND,
                                      "restaurant " + id.to_string() + " does not exist", {},

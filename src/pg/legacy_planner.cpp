@@ -1,5 +1,6 @@
 #include "pg/legacy_planner.hpp"
 
+#include "pg/booking_writes.hpp"
 #include "pg/settings.hpp"
 #include "pg/shared_state.hpp"
 #include "pg/spi.hpp"
@@ -16,53 +17,32 @@ Statement& first_free_table() {
         "SELECT t.id FROM assignment_v3.restaurant_tables t "
         "WHERE t.restaurant_id = $1 AND t.active AND t.capacity >= $2 AND t.min_party <= $2 "
         "  AND NOT EXISTS (SELECT 1 FROM assignment_v3.table_assignments a "
-        "                  WHERE a.table_id = t.id AND a.during && tstzrange($3, $4)) "
+        "                  WHERE a.table_id = t.id AND a.during && pg_catalog.tstzrange($3, $4)) "
         "ORDER BY t.label LIMIT 1",
         {UUIDOID, INT4OID, TIMESTAMPTZOID, TIMESTAMPTZOID});
     return statement;
 }
 
-Statement& insert_assignment() {
-    static Statement statement(
-        "INSERT INTO assignment_v3.table_assignments (booking_id, table_id, restaurant_id, during, "
-        "pipeline) "
-        "VALUES ($1, $2, $3, tstzrange($4, $5), 'legacy')",
-        {UUIDOID, UUIDOID, UUIDOID, TIMESTAMPTZOID, TIMESTAMPTZOID});
-    return statement;
-}
-
-Statement& update_booking() {
-    static Statement statement(
-        "UPDATE assignment_v3.bookings SET assignment_state = $2, status = $3, "
-        "  assignment_version = assignment_version + $4, attempts = attempts + 1, "
-        "  next_attempt_at = coalesce($5, next_attempt_at), last_reason = $6, updated_at = "
-        "clock_timestamp() "
-        "WHERE id = $1 AND assignment_version = $7",
-        {UUIDOID, TEXTOID, TEXTOID, INT4OID, TIMESTAMPTZOID, TEXTOID, INT4OID});
-    return statement;
-}
-
-Param text_param(std::string_view text) {
-    return text.empty() ? Param{} : Param{text_datum(text), false};
-}
-
+// The legacy planner has no intermediate states: a write moves the booking at most once (the
+// version with it) and counts one attempt.
 void write_booking(const ClaimedBooking& booking, AssignmentState state,
-                   std::optional<Micros> next_attempt_at, std::string_view reason) {
-    InternalWriteScope scope(TransitionCause::LegacyPlanner);
-    const bool moves = state != booking.view.state;
-    Rows rows = update_booking().run({
-        {uuid_datum(booking.view.id), false},
-        {text_datum(state_name(state)), false},
-        {text_datum(state == AssignmentState::Confirmed ? "confirmed" : "pending"), false},
-        {Int32GetDatum(moves ? 1 : 0), false},
-        next_attempt_at ? Param{TimestampTzGetDatum(*next_attempt_at), false} : Param{},
-        text_param(reason),
-        {Int32GetDatum(booking.view.version), false},
-    });
-    if (rows.size() != 1) {
-        throw UserError(ERRCODE_T_R_SERIALIZATION_FAILURE,
-                        "booking version changed while the legacy planner ran");
-    }
+                   std::optional<Micros> next_attempt_at, std::string_view reason,
+                   std::vector<AssignmentRow> seats = {}) {
+    BookingWrite write;
+    write.booking_id = booking.view.id;
+    write.restaurant_id = booking.restaurant_id;
+    write.updates_booking = true;
+    write.expected_version = booking.view.version;
+    write.state = state;
+    write.new_version = booking.view.version + (state != booking.view.state ? 1 : 0);
+    write.attempts = booking.view.attempts + 1;
+    write.next_attempt_at = next_attempt_at;
+    write.last_reason = std::string(reason);
+    write.pipeline = "legacy";
+    write.assignments = std::move(seats);
+    BookingWriter writer(TransitionCause::LegacyPlanner);
+    writer.add(std::move(write));
+    writer.flush_bulk();
 }
 
 }  // namespace
@@ -95,10 +75,16 @@ InvocationResult run_legacy_planner(const ClaimedBooking& booking, EventBuffer& 
     EventBuffer own;  // kept only if the invocation commits
 
     std::optional<SubtransactionError> failure = in_subtransaction([&] {
-        const Datum booking_id = uuid_datum(booking.view.id);
-        const Datum restaurant_id = uuid_datum(booking.restaurant_id);
         const Micros upper = booking.view.end_at +
                              RestaurantCache::instance().info(booking.restaurant_id).turn_buffer;
+        if (is_in_the_past(booking.view, started_at)) {
+            // The same rule as V3's (core/invocation.hpp): nothing to seat in the past.
+            write_booking(booking, AssignmentState::ManualReview, std::nullopt, reason::kInThePast);
+            result.outcome = Outcome::ManualReview;
+            result.reason = std::string(reason::kInThePast);
+            return;
+        }
+        const Datum restaurant_id = uuid_datum(booking.restaurant_id);
         while (attempts < max_attempts && !seated && !no_table) {
             ++attempts;
             EventContext attempt;
@@ -116,21 +102,21 @@ InvocationResult run_legacy_planner(const ClaimedBooking& booking, EventBuffer& 
                 break;
             }
             const Uuid table = free[0].uuid(1);
+            // Seated, or another writer took the table first (the exclusion constraint says
+            // so): the next attempt looks again.
             std::optional<SubtransactionError> lost = in_subtransaction([&] {
-                insert_assignment().run({{booking_id, false},
-                                         {uuid_datum(table), false},
-                                         {restaurant_id, false},
-                                         {TimestampTzGetDatum(booking.view.start_at), false},
-                                         {TimestampTzGetDatum(upper), false}});
+                write_booking(booking, AssignmentState::Confirmed, std::nullopt, {},
+                              {AssignmentRow{table, Interval{booking.view.start_at, upper}}});
             });
             if (!lost) {
                 seated = table;
+            } else if (lost->version_conflict) {
+                throw VersionConflict();
             } else if (lost->sqlstate != kExclusionViolation) {
                 throw UserError(lost->sqlstate, lost->message);
             }
         }
         if (seated) {
-            write_booking(booking, AssignmentState::Confirmed, std::nullopt, {});
             result.outcome = Outcome::Confirmed;
             result.tables.push_back(*seated);
         } else if (no_table) {
@@ -149,7 +135,13 @@ InvocationResult run_legacy_planner(const ClaimedBooking& booking, EventBuffer& 
     });
 
     EventContext summary;
-    if (failure) {
+    if (failure && failure->version_conflict) {
+        // Another writer changed the booking meanwhile: this invocation does nothing.
+        result.outcome = Outcome::Noop;
+        result.reason = std::string(reason::kVersionConflict);
+        result.tables.clear();
+        summary.add("outcome", "noop").add("reason", result.reason);
+    } else if (failure) {
         result.outcome = Outcome::Error;
         result.reason = std::string(reason::kUnexpectedError);
         result.tables.clear();
@@ -173,13 +165,14 @@ InvocationResult run_legacy_planner(const ClaimedBooking& booking, EventBuffer& 
         if (seated) {
             summary.add("table_id", seated->to_string())
                 .add("latency_ms",
-                     static_cast<double>(now_micros() - booking.queued_at) / kMicrosPerMilli);
+                     static_cast<double>(now_micros() - booking.view.queued_at) / kMicrosPerMilli);
         }
     }
     summary.add("attempts", attempts)
         .add("duration_ms", static_cast<double>(now_micros() - started_at) / kMicrosPerMilli)
         .add("version", booking.view.version);
-    own.add(source::kLegacy, "auto_assign.summary", failure ? Severity::Error : Severity::Info,
+    const bool error = failure && !failure->version_conflict;
+    own.add(source::kLegacy, "auto_assign.summary", error ? Severity::Error : Severity::Info,
             booking.view.id, booking.restaurant_id, summary);
     events.append(std::move(own));
     return result;

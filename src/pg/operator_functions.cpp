@@ -2,28 +2,18 @@
 // seats a booking on tables an operator picked (pipeline 'manual'). Both serialise with the
 // coordinator on the restaurant's advisory lock and record their transition like it does.
 // (cancel_booking() is plain SQL: a cancellation is the same write an application makes.)
+#include "pg/booking_writes.hpp"
 #include "pg/claim.hpp"
-#include "pg/event_log.hpp"
 #include "pg/extension_version.hpp"
 #include "pg/restaurant_lock.hpp"
 #include "pg/result_set.hpp"
 #include "pg/subtransaction.hpp"
 #include "pg/transaction_hooks.hpp"
+#include "pg/transition_events.hpp"
 
 namespace av3::pg {
 
 namespace {
-
-Statement& requeue_booking() {
-    static Statement statement(
-        "UPDATE assignment_v3.bookings SET assignment_state = 'created', assignment_version = "
-        "assignment_version + 1, "
-        "  attempts = 0, next_attempt_at = now(), queued_at = now(), last_reason = 'requeued', "
-        "updated_at = now() "
-        "WHERE id = $1 AND assignment_version = $2",
-        {UUIDOID, INT4OID});
-    return statement;
-}
 
 Statement& select_tables() {
     static Statement statement(
@@ -34,43 +24,43 @@ Statement& select_tables() {
     return statement;
 }
 
-Statement& release_tables() {
-    static Statement statement("DELETE FROM assignment_v3.table_assignments WHERE booking_id = $1",
-                               {UUIDOID});
-    return statement;
-}
-
-Statement& insert_manual() {
-    static Statement statement(
-        "INSERT INTO assignment_v3.table_assignments (booking_id, table_id, restaurant_id, during, "
-        "pipeline) "
-        "SELECT $1, t, $2, tstzrange($3, $4), 'manual' FROM unnest($5::uuid[]) AS t",
-        {UUIDOID, UUIDOID, TIMESTAMPTZOID, TIMESTAMPTZOID, UUIDARRAYOID});
-    return statement;
-}
-
 Statement& find_conflict() {
     static Statement statement(
         "SELECT a.table_id, a.booking_id, lower(a.during), upper(a.during) FROM "
         "assignment_v3.table_assignments a "
-        "WHERE a.table_id = ANY($1) AND a.during && tstzrange($2, $3) AND a.booking_id <> $4 LIMIT "
-        "1",
+        "WHERE a.table_id = ANY($1) AND a.during && pg_catalog.tstzrange($2, $3) "
+        "  AND a.booking_id <> $4 LIMIT 1",
         {UUIDARRAYOID, TIMESTAMPTZOID, TIMESTAMPTZOID, UUIDOID});
-    return statement;
-}
-
-Statement& confirm_booking() {
-    static Statement statement(
-        "UPDATE assignment_v3.bookings SET assignment_state = 'confirmed', status = 'confirmed', "
-        "  assignment_version = assignment_version + 1, last_reason = NULL, updated_at = now() "
-        "WHERE id = $1 AND assignment_version = $2",
-        {UUIDOID, INT4OID});
     return statement;
 }
 
 std::string timestamp_text(Micros at) {
     const char* text = pg_call([&] { return timestamptz_to_str(at); });
     return text;
+}
+
+// The operator's write of a booking: its next version, in `to`, with its transition event.
+BookingWrite operator_write(const ClaimedBooking& booking, AssignmentState to, std::string_view why,
+                            TransitionCause cause, const std::vector<Uuid>* tables = nullptr) {
+    BookingWrite write;
+    write.booking_id = booking.view.id;
+    write.restaurant_id = booking.restaurant_id;
+    write.updates_booking = true;
+    write.expected_version = booking.view.version;
+    write.state = to;
+    write.new_version = booking.view.version + 1;
+    write.attempts = booking.view.attempts;
+    write.last_reason = std::string(why);
+    add_transition_event(write.events, StateTransition{booking.view.id, booking.restaurant_id,
+                                                       state_name(booking.view.state), to, why,
+                                                       write.new_version, cause, tables});
+    return write;
+}
+
+void write_one(TransitionCause cause, BookingWrite write) {
+    BookingWriter writer(cause);
+    writer.add(std::move(write));
+    writer.flush_bulk();
 }
 
 ClaimedBooking locked_booking(const Uuid& id) {
@@ -80,23 +70,6 @@ ClaimedBooking locked_booking(const Uuid& id) {
                         "Check the id against assignment_v3.bookings.");
     }
     return std::move(*booking);
-}
-
-void record_transition(const ClaimedBooking& booking, AssignmentState to, std::string_view why,
-                       TransitionCause cause, const std::vector<Uuid>& tables = {}) {
-    EventContext ctx;
-    ctx.add("from", state_name(booking.view.state)).add("to", state_name(to));
-    if (!why.empty()) {
-        ctx.add("reason", why);
-    }
-    ctx.add("version", booking.view.version + 1).add("cause", cause_name(cause));
-    if (!tables.empty()) {
-        ctx.add_uuids("tables", tables);
-    }
-    EventBuffer events;
-    events.add(source::kStateMachine, "booking.assignment_state_transition", Severity::Info,
-               booking.view.id, booking.restaurant_id, ctx);
-    events.flush();
 }
 
 Datum requeue(FunctionCallInfo fcinfo) {
@@ -111,12 +84,14 @@ Datum requeue(FunctionCallInfo fcinfo) {
             "Its assignment_state is '" + std::string(state_name(booking.view.state)) + "'.",
             "Only bookings in manual_review can be requeued; modify or cancel the others.");
     }
-    {
-        InternalWriteScope scope(TransitionCause::Requeue);
-        requeue_booking().run(
-            {{uuid_datum(id), false}, {Int32GetDatum(booking.view.version), false}});
-    }
-    record_transition(booking, AssignmentState::Created, "requeued", TransitionCause::Requeue);
+    // Back to the start: attempts reset, due now, waiting from now (latency).
+    BookingWrite write = operator_write(booking, AssignmentState::Created, reason::kRequeued,
+                                        TransitionCause::Requeue);
+    const Micros now = pg_call([] { return GetCurrentTransactionStartTimestamp(); });
+    write.attempts = 0;
+    write.next_attempt_at = now;
+    write.queued_at = now;
+    write_one(TransitionCause::Requeue, std::move(write));
     wake_workers_at_commit();
     spi.finish();
     return text_datum("created");
@@ -215,40 +190,36 @@ Datum assign_manually(FunctionCallInfo fcinfo) {
     const Micros lower = booking.view.start_at;
     const Micros upper =
         booking.view.end_at + RestaurantCache::instance().info(booking.restaurant_id).turn_buffer;
-    {
-        InternalWriteScope scope(TransitionCause::ManualAssignment);
-        release_tables().run({{uuid_datum(id), false}});
-        std::optional<SubtransactionError> conflict = in_subtransaction([&] {
-            insert_manual().run({{uuid_datum(id), false},
-                                 {uuid_datum(booking.restaurant_id), false},
-                                 {TimestampTzGetDatum(lower), false},
-                                 {TimestampTzGetDatum(upper), false},
-                                 {uuid_array_datum(tables), false}});
-        });
-        if (conflict && conflict->sqlstate == ERRCODE_EXCLUSION_VIOLATION) {
-            Rows other = find_conflict().run({{uuid_array_datum(tables), false},
-                                              {TimestampTzGetDatum(lower), false},
-                                              {TimestampTzGetDatum(upper), false},
-                                              {uuid_datum(id), false}});
-            std::string detail = "A table is already assigned for part of that time.";
-            if (!other.empty()) {
-                detail = "Table " + other[0].uuid(1).to_string() + " is assigned to booking " +
-                         other[0].uuid(2).to_string() + " from " +
-                         timestamp_text(other[0].timestamptz(3)) + " to " +
-                         timestamp_text(other[0].timestamptz(4)) + ".";
-            }
-            throw UserError(ERRCODE_EXCLUSION_VIOLATION,
-                            "cannot seat " + name + ": a table is already taken", detail,
-                            "Pick free tables, or move the other booking first.");
-        }
-        if (conflict) {
-            throw UserError(conflict->sqlstate, conflict->message);
-        }
-        confirm_booking().run(
-            {{uuid_datum(id), false}, {Int32GetDatum(booking.view.version), false}});
+    // Its old tables released and the new ones taken in one write; a table another booking
+    // holds meanwhile makes the exclusion constraint refuse, which is told with the other booking.
+    BookingWrite write = operator_write(booking, AssignmentState::Confirmed, {},
+                                        TransitionCause::ManualAssignment, &tables);
+    write.release_tables = true;
+    write.pipeline = "manual";
+    for (const Uuid& table : tables) {
+        write.assignments.push_back(AssignmentRow{table, Interval{lower, upper}});
     }
-    record_transition(booking, AssignmentState::Confirmed, {}, TransitionCause::ManualAssignment,
-                      tables);
+    std::optional<SubtransactionError> conflict =
+        in_subtransaction([&] { write_one(TransitionCause::ManualAssignment, std::move(write)); });
+    if (conflict && conflict->sqlstate == ERRCODE_EXCLUSION_VIOLATION) {
+        Rows other = find_conflict().run({{uuid_array_datum(tables), false},
+                                          {TimestampTzGetDatum(lower), false},
+                                          {TimestampTzGetDatum(upper), false},
+                                          {uuid_datum(id), false}});
+        std::string detail = "A table is already assigned for part of that time.";
+        if (!other.empty()) {
+            detail = "Table " + other[0].uuid(1).to_string() + " is assigned to booking " +
+                     other[0].uuid(2).to_string() + " from " +
+                     timestamp_text(other[0].timestamptz(3)) + " to " +
+                     timestamp_text(other[0].timestamptz(4)) + ".";
+        }
+        throw UserError(ERRCODE_EXCLUSION_VIOLATION,
+                        "cannot seat " + name + ": a table is already taken", detail,
+                        "Pick free tables, or move the other booking first.");
+    }
+    if (conflict) {
+        throw UserError(conflict->sqlstate, conflict->message);
+    }
     spi.finish();
     return uuid_array_datum(tables);
 }

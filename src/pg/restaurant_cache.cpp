@@ -1,6 +1,7 @@
 #include "pg/restaurant_cache.hpp"
 
 #include "pg/settings.hpp"
+#include "pg/shared_state.hpp"
 #include "pg/spi.hpp"
 #include "pg/transaction_hooks.hpp"
 
@@ -49,13 +50,17 @@ RestaurantCache& RestaurantCache::instance() {
 }
 
 void RestaurantCache::drop_if_stale() {
+    const std::uint64_t transaction = transaction_number();
     const std::uint64_t current = current_inventory_generation();
-    // Without shared memory (library not preloaded) other backends' changes are invisible
-    // to the generation: never trust the cache then.
-    if (current != generation_ || current == 0) {
-        entries_.clear();
-        generation_ = current;
+    if (transaction == checked_in_transaction_ && current == generation_) {
+        return;
     }
+    const bool new_transaction = transaction != checked_in_transaction_;
+    if (current != generation_ || (new_transaction && shared_state() == nullptr)) {
+        entries_.clear();
+    }
+    generation_ = current;
+    checked_in_transaction_ = transaction;
 }
 
 RestaurantCache::Entry& RestaurantCache::entry(const Uuid& restaurant_id) {
@@ -78,7 +83,7 @@ RestaurantCache::Entry& RestaurantCache::entry(const Uuid& restaurant_id) {
     return entries_.emplace(restaurant_id, std::move(entry)).first->second;
 }
 
-const RestaurantInfo& RestaurantCache::info(const Uuid& restaurant_id) {
+RestaurantInfo RestaurantCache::info(const Uuid& restaurant_id) {
     return entry(restaurant_id).info;
 }
 

@@ -1,7 +1,12 @@
 // Per-backend cache of what the coordinator needs to know about a restaurant: its settings,
-// its rollout override and bucket, and its seating inventory (built on first use). Entries
-// are dropped whenever restaurants, tables, adjacency or rollout overrides change anywhere
-// (the inventory generation, bumped after commit by the tables' triggers).
+// its rollout override and bucket, and its seating inventory (built on first use).
+//
+// When entries are dropped: at most once per transaction (on its first use of the cache) and
+// whenever this backend itself changed an inventory, if the inventory generation moved since
+// (restaurants, tables, adjacency or rollout overrides changed anywhere: bumped after commit by
+// the tables' triggers). Without shared memory (the library not preloaded) other backends'
+// changes cannot be seen in the generation, so every transaction starts with an empty cache.
+// Nothing the cache hands out points into it: info() is a copy, an inventory is shared.
 #pragma once
 
 #include <memory>
@@ -30,7 +35,7 @@ public:
     static RestaurantCache& instance();
 
     // Settings and rollout of a restaurant (exists == false when it is unknown).
-    const RestaurantInfo& info(const Uuid& restaurant_id);
+    RestaurantInfo info(const Uuid& restaurant_id);
     // Its inventory, built from active tables and adjacency with max_combo_tables.
     std::shared_ptr<const Inventory> inventory(const Uuid& restaurant_id);
 
@@ -45,6 +50,7 @@ private:
 
     std::unordered_map<Uuid, Entry, UuidHasher> entries_;
     std::uint64_t generation_ = 0;
+    std::uint64_t checked_in_transaction_ = 0;  // transaction_number() of the last check
 };
 
 }  // namespace av3::pg

@@ -1,5 +1,6 @@
 #include "pg/restaurant_run.hpp"
 
+#include "pg/shared_policies.hpp"
 #include "pg/spi.hpp"
 
 namespace av3::pg {
@@ -50,6 +51,7 @@ std::unique_ptr<RestaurantRun> RestaurantRun::load(const RestaurantInfo& info,
                                                    const std::vector<BookingView>& bookings) {
     std::unique_ptr<RestaurantRun> run(
         new RestaurantRun(info, RestaurantCache::instance().inventory(info.id)));
+    run->rate_ = load_rate_schedule(info.id);
     const Datum id = uuid_datum(info.id);
     std::vector<Interval> occupied;
     std::vector<Interval> seated;

@@ -15,7 +15,8 @@ namespace av3::pg {
 class RestaurantRun {
 public:
     // Loads what overlaps the bookings about to be decided: the assignments overlapping their
-    // occupied intervals and, with a covers cap, the confirmed bookings overlapping their times.
+    // occupied intervals and, with a covers cap, the confirmed bookings overlapping their times;
+    // and the restaurant's rate schedule (the caller holds the restaurant's advisory lock).
     // Only those intervals are read (merged where they overlap), not the whole span between the
     // first and the last booking, which for a backlog would be weeks of assignments.
     static std::unique_ptr<RestaurantRun> load(const RestaurantInfo& info,
@@ -23,9 +24,16 @@ public:
 
     const RestaurantInfo& info() const { return info_; }
     const Inventory& inventory() const { return *inventory_; }
-    RestaurantView view() const {
-        return RestaurantView{*inventory_, schedule_, covers_, info_.turn_buffer};
+    // What the coordinator decides on; its decisions advance the rate schedule.
+    RestaurantView view() {
+        return RestaurantView{*inventory_, schedule_, covers_, info_.turn_buffer, &rate_};
     }
+    // For shadow plans: the same, without the rate limit.
+    RestaurantView view_without_rate_limit() const {
+        return RestaurantView{*inventory_, schedule_, covers_, info_.turn_buffer, nullptr};
+    }
+    // The rate schedule after this batch's decisions (the caller stages it for commit).
+    const RateSchedule& rate_schedule() const { return rate_; }
 
     // Records a seating decided in this batch.
     void seat(const SeatingOption& option, const BookingView& booking);
@@ -43,6 +51,7 @@ private:
     std::shared_ptr<const Inventory> inventory_;
     Schedule schedule_;
     CoversLedger covers_;
+    RateSchedule rate_;
 };
 
 }  // namespace av3::pg

@@ -165,6 +165,7 @@ InvocationSettings invocation_settings() {
     s.backoff.base = static_cast<Micros>(retry_backoff_base_ms) * kMicrosPerMilli;
     s.backoff.max = std::max<Micros>(s.backoff.base,
                                      static_cast<Micros>(retry_backoff_max_ms) * kMicrosPerMilli);
+    s.rate = rate_policy();
     return s;
 }
 

@@ -8,7 +8,7 @@
 #include "core/circuit_breaker.hpp"
 #include "core/invocation.hpp"
 #include "core/rollout.hpp"
-#include "core/token_bucket.hpp"
+#include "core/rate_schedule.hpp"
 
 namespace av3::pg::settings {
 

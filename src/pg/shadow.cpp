@@ -35,8 +35,8 @@ Statement& upsert_plans() {
 
 void ShadowRecorder::plan(const RestaurantRun& run, const ClaimedBooking& booking) {
     // No rate limit in shadow: it would only measure the limiter, not the assignment.
-    InvocationPlan plan =
-        plan_invocation(booking.view, run.view(), settings::invocation_settings(), 0);
+    InvocationPlan plan = plan_invocation(booking.view, run.view_without_rate_limit(),
+                                          settings::invocation_settings(), now_micros());
     if (plan.outcome == Outcome::Noop) {
         return;
     }

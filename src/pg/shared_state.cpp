@@ -37,7 +37,6 @@ void startup_shared_memory() {
         LWLockPadded* locks = GetNamedLWLockTranche(kTrancheName);
         g_state->lock = &locks[0].lock;
         g_state->policy_lock = &locks[1].lock;
-        g_state->breaker = CircuitBreaker{};
         pg_atomic_init_u64(&g_state->inventory_generation, 1);
     }
     LWLockRelease(AddinShmemInitLock);

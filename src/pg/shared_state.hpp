@@ -8,7 +8,7 @@
 
 #include "core/circuit_breaker.hpp"
 #include "core/types.hpp"
-#include "core/token_bucket.hpp"
+#include "core/rate_schedule.hpp"
 #include "pg/settings.hpp"
 #include "pg/postgres.hpp"
 
@@ -56,12 +56,34 @@ struct WorkerSlot {
     char last_error[kLastErrorBytes];
 };
 
-constexpr int kRateBuckets = 4096;
+constexpr int kRateSchedules = 4096;
 
-struct RateBucketEntry {
+struct RateScheduleEntry {
     bool used;
     pg_uuid_t restaurant_id;
-    TokenBucket bucket;
+    RateSchedule schedule;
+};
+
+// A change of the circuit breaker, kept until its event (coordinator.circuit_open or
+// coordinator.circuit_closed) is written by a transaction that committed: the change happens
+// when the work that caused it commits, which is too late to write anything in that
+// transaction, so the next batch, whoever runs it, writes the event.
+struct BreakerChange {
+    CircuitChange change;
+    bool after_probe;     // opened because the half-open probe failed (else: the threshold)
+    std::uint64_t trips;  // trips after the change
+    TimestampTz at;
+};
+constexpr int kBreakerChangeLog = 16;
+
+// The policies shared by every process (policy_lock).
+struct PolicyState {
+    CircuitBreaker breaker;
+    BreakerChange breaker_changes[kBreakerChangeLog];  // the last ones, by sequence % size
+    std::uint64_t breaker_changes_made;
+    std::uint64_t breaker_changes_recorded;  // those whose event has committed
+    pid_t breaker_recorder;                  // the backend writing their events now, or 0
+    RateScheduleEntry rate_schedules[kRateSchedules];
 };
 
 // What the launcher knows about the extension in assignment_v3.database.
@@ -107,9 +129,8 @@ struct SharedState {
     RestoreSession restores[kMaxRestoreSessions];
     TimestampTz launcher_started_at;
     WorkerSlot workers[settings::kMaxParallelLimit];
-    CircuitBreaker breaker;
     pg_atomic_uint64 inventory_generation;
-    RateBucketEntry rate_buckets[kRateBuckets];
+    PolicyState policies;
 };
 
 // Null when the library was not preloaded.

@@ -234,6 +234,26 @@ void SpiConnection::finish() {
     }
 }
 
+Rows run_query(const char* sql) {
+    return pg_call([&] {
+        const int rc = SPI_execute(sql, false, 0);
+        if (rc < 0) {
+            elog(ERROR, "assignment_v3: SPI_execute failed (%s) for: %s",
+                 SPI_result_code_string(rc), sql);
+        }
+        return Rows(SPI_tuptable, SPI_processed);
+    });
+}
+
+void register_transition_tables(FunctionCallInfo fcinfo) {
+    pg_call([&] {
+        if (!CALLED_AS_TRIGGER(fcinfo) || SPI_register_trigger_data(reinterpret_cast<TriggerData*>(
+                                              fcinfo->context)) != SPI_OK_TD_REGISTER) {
+            elog(ERROR, "assignment_v3: a trigger with transition tables was expected");
+        }
+    });
+}
+
 Micros now_micros() {
     return GetCurrentTimestamp();
 }

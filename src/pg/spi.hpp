@@ -108,6 +108,11 @@ private:
     bool connected_ = false;
 };
 
+// A statement run once, not prepared: for the queries of a trigger over its transition tables
+// (register_transition_tables() first), which a kept plan cannot name.
+Rows run_query(const char* sql);
+void register_transition_tables(FunctionCallInfo fcinfo);
+
 Micros now_micros();
 
 }  // namespace av3::pg

@@ -6,10 +6,21 @@
 
 namespace av3::pg {
 
+// Thrown by a write whose booking no longer has the version the invocation read (another
+// writer moved it): not an error, the invocation is then a noop. A C++ type of its own, so that
+// a real serialization failure (SQLSTATE 40001) is never mistaken for it.
+class VersionConflict : public std::exception {
+public:
+    const char* what() const noexcept override {
+        return "booking version changed while it was being assigned";
+    }
+};
+
 // What a rolled-back subtransaction failed with.
 struct SubtransactionError {
     int sqlstate = 0;
     std::string message;
+    bool version_conflict = false;  // a VersionConflict, not an error
 };
 
 // Runs `fn` in a subtransaction. Returns no value when it committed; otherwise the subtransaction
@@ -41,6 +52,8 @@ std::optional<SubtransactionError> in_subtransaction(Fn&& fn) {
             detail::rollback_subtransaction(frame);
             throw;
         }
+    } catch (const VersionConflict& e) {
+        failure = SubtransactionError{0, e.what(), true};
     } catch (const UserError& e) {
         failure = SubtransactionError{e.sqlstate(), e.what()};
     } catch (const std::exception& e) {

@@ -11,9 +11,20 @@ bool g_wake_pending = false;
 bool g_attach_pending = false;
 bool g_inventory_changed = false;
 std::uint64_t g_local_generation = 0;
+std::uint64_t g_transactions_ended = 0;
 std::optional<TransitionCause> g_internal_write;
 
 void on_transaction_event(XactEvent event, void* /*arg*/) {
+    switch (event) {
+        case XACT_EVENT_COMMIT:
+        case XACT_EVENT_ABORT:
+        case XACT_EVENT_PARALLEL_COMMIT:
+        case XACT_EVENT_PARALLEL_ABORT:
+            ++g_transactions_ended;
+            break;
+        default:
+            break;
+    }
     switch (event) {
         case XACT_EVENT_COMMIT:
         case XACT_EVENT_PARALLEL_COMMIT:
@@ -59,6 +70,10 @@ void extension_attached_at_commit() {
 void inventory_changed_in_transaction() {
     g_inventory_changed = true;
     ++g_local_generation;
+}
+
+std::uint64_t transaction_number() {
+    return g_transactions_ended;
 }
 
 std::uint64_t current_inventory_generation() {

@@ -25,6 +25,9 @@ void inventory_changed_in_transaction();
 // This backend's view of the inventory generation: the shared counter plus local changes.
 std::uint64_t current_inventory_generation();
 
+// A number that changes with every transaction of this backend (it counts ended ones).
+std::uint64_t transaction_number();
+
 // While alive, writes to bookings are the extension's own, made for `cause`: the bookings
 // trigger checks them against the transition table instead of refusing them. Reset at the end
 // of every transaction, so that an error can never leave the door open.

@@ -204,17 +204,6 @@ void record_error(const TransactionFailure& failure) {
     LWLockRelease(shared_state()->lock);
 }
 
-// A failed batch counts toward the breaker; if that trips it, the trip is recorded in a
-// transaction of its own (the batch's was rolled back).
-void record_batch_failure_in_new_transaction() {
-    const CircuitChange change = record_batch_failure(GetCurrentTimestamp());
-    if (change == CircuitChange::None) {
-        return;
-    }
-    run_worker_transaction({"assignment_v3: recording a circuit breaker trip"},
-                           [&] { record_circuit_change(change, "error_threshold"); });
-}
-
 // What the loop does after a batch transaction.
 struct LoopStep {
     enum Kind { Go, Failed, Waiting, ExtensionGone } kind;
@@ -263,7 +252,7 @@ LoopStep run_one_batch(int consecutive_errors) {
         return sleep_after(report);
     }
     record_error(failure);
-    record_batch_failure_in_new_transaction();
+    count_batch_failure(GetCurrentTimestamp());  // a trip is recorded by the next batch
     return LoopStep{LoopStep::Failed,
                     std::min<long>(kMaxErrorSleepMs, 100L << std::min(consecutive_errors, 7))};
 }

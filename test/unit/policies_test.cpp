@@ -1,4 +1,4 @@
-// Backoff, circuit breaker, token bucket and covers: the small policies of the coordinator.
+// Backoff, circuit breaker, rate schedule and covers: the small policies of the coordinator.
 #include <gtest/gtest.h>
 
 #include <set>
@@ -6,7 +6,7 @@
 #include "core/backoff.hpp"
 #include "core/circuit_breaker.hpp"
 #include "core/covers.hpp"
-#include "core/token_bucket.hpp"
+#include "core/rate_schedule.hpp"
 
 namespace av3 {
 namespace {
@@ -89,23 +89,57 @@ TEST(CircuitBreaker, AProbeLostWithItsProcessIsReplacedAfterACooldown) {
     EXPECT_EQ(circuit_admit(b, p, 1100), Admission::Probe);
 }
 
-TEST(TokenBucket, AllowsTheBurstThenTheRate) {
-    TokenBucket bucket;
-    RatePolicy policy{10, 3};  // 10/s, burst 3
-    EXPECT_EQ(take_token(bucket, policy, 0), 0);
-    EXPECT_EQ(take_token(bucket, policy, 0), 0);
-    EXPECT_EQ(take_token(bucket, policy, 0), 0);
-    Micros wait = take_token(bucket, policy, 0);
-    EXPECT_EQ(wait, 100000);  // one token every 100 ms
-    EXPECT_GT(take_token(bucket, policy, 50000), 0);
-    EXPECT_EQ(take_token(bucket, policy, 100000), 0);
+TEST(RateSchedule, AdmitsTheBurstThenReservesOneSlotPerWaiter) {
+    RateSchedule schedule;
+    RatePolicy policy{10, 3};  // 10/s (one per 100 ms), burst 3
+    for (int i = 0; i < 3; ++i) {
+        EXPECT_TRUE(schedule_invocation(schedule, policy, 0).admitted) << i;
+    }
+    // The k-th waiter is due k intervals after the first free slot, not "in a moment".
+    for (int k = 1; k <= 5; ++k) {
+        const RateDecision d = schedule_invocation(schedule, policy, 0);
+        EXPECT_FALSE(d.admitted);
+        EXPECT_EQ(d.slot, k * 100000) << k;
+    }
 }
 
-TEST(TokenBucket, ZeroRateIsUnlimited) {
-    TokenBucket bucket;
+TEST(RateSchedule, ABacklogDrainsAtTheRateWithOneRetryPerWaiter) {
+    // 600 bookings due at once, 50/s with a burst of 50: the first 50 now, then one every
+    // 20 ms; each waiter comes back at its slot and is admitted without another reservation.
+    RateSchedule schedule;
+    RatePolicy policy{50, 50};
+    int admitted_first = 0;
+    Micros last_slot = 0;
+    for (int i = 0; i < 600; ++i) {
+        const RateDecision d = schedule_invocation(schedule, policy, 0);
+        if (d.admitted) {
+            ++admitted_first;
+        } else {
+            EXPECT_GT(d.slot, last_slot);
+            last_slot = d.slot;
+        }
+    }
+    EXPECT_EQ(admitted_first, 50);
+    EXPECT_EQ(last_slot, 550 * 20000);  // 11 s: N / r after the burst
+    // Once the reservations have passed, the schedule is idle again: a burst is admitted.
+    EXPECT_TRUE(schedule_invocation(schedule, policy, last_slot + 2 * kMicrosPerSecond).admitted);
+}
+
+TEST(RateSchedule, RefillsWithTime) {
+    RateSchedule schedule;
+    RatePolicy policy{10, 1};
+    EXPECT_TRUE(schedule_invocation(schedule, policy, 0).admitted);
+    EXPECT_FALSE(schedule_invocation(schedule, policy, 50000).admitted);
+    // The slot reserved above was 100 ms; the next free one is 200 ms.
+    EXPECT_TRUE(schedule_invocation(schedule, policy, 200000).admitted);
+    EXPECT_TRUE(schedule_invocation(schedule, policy, 10 * kMicrosPerSecond).admitted);
+}
+
+TEST(RateSchedule, UnlimitedAdmitsEverything) {
+    RateSchedule schedule;
     RatePolicy policy{0, 1};
     for (int i = 0; i < 1000; ++i) {
-        ASSERT_EQ(take_token(bucket, policy, 0), 0);
+        EXPECT_TRUE(schedule_invocation(schedule, policy, 0).admitted);
     }
 }
 

@@ -80,6 +80,25 @@ TEST(StateMachine, LegacyPlannerSeatsOrEscalatesRunnableBookingsOnly) {
     }
 }
 
+TEST(StateMachine, AnInventoryChangeSendsOnlySeatedBookingsBack) {
+    for (S from : all_states()) {
+        for (S to : all_states()) {
+            EXPECT_EQ(transition_allowed(from, to, C::InventoryChange),
+                      from == S::Confirmed && to == S::Created)
+                << state_name(from) << " -> " << state_name(to);
+        }
+    }
+}
+
+TEST(StateMachine, EachStateHasItsStatus) {
+    for (S state : all_states()) {
+        const std::string_view status = status_for_state(state);
+        EXPECT_EQ(status == "confirmed", state == S::Confirmed) << state_name(state);
+        EXPECT_EQ(status == "cancelled", state == S::Cancelled) << state_name(state);
+        EXPECT_TRUE(status == "confirmed" || status == "cancelled" || status == "pending");
+    }
+}
+
 TEST(StateMachine, RunnableAndIntermediateSets) {
     std::set<S> runnable;
     std::set<S> intermediate;

@@ -16,7 +16,10 @@ CREATE TRIGGER bookings_guard
     BEFORE INSERT OR UPDATE ON bookings
     FOR EACH ROW EXECUTE FUNCTION assignment_v3_internal.bookings_guard();
 
--- Wakes a coordinator worker when the transaction that inserted or rescheduled bookings commits.
+-- At the end of each statement over bookings: applies what the guard decided for its rows (the
+-- tables of modified and cancelled bookings released, one transition event each, the waiting
+-- retries of their restaurants woken after cancellations), and wakes a coordinator worker when
+-- the transaction commits.
 CREATE FUNCTION assignment_v3_internal.bookings_wake_workers() RETURNS trigger
     AS 'MODULE_PATHNAME', 'av3_bookings_wake_workers' LANGUAGE C SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp;
@@ -24,6 +27,17 @@ REVOKE ALL ON FUNCTION assignment_v3_internal.bookings_wake_workers() FROM PUBLI
 CREATE TRIGGER bookings_wake_workers
     AFTER INSERT OR UPDATE ON bookings
     FOR EACH STATEMENT EXECUTE FUNCTION assignment_v3_internal.bookings_wake_workers();
+
+-- Deleted bookings freed their tables (ON DELETE CASCADE): the waiting retries of their
+-- restaurants become due.
+CREATE FUNCTION assignment_v3_internal.bookings_deleted() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'av3_bookings_deleted' LANGUAGE C SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp;
+REVOKE ALL ON FUNCTION assignment_v3_internal.bookings_deleted() FROM PUBLIC;
+CREATE TRIGGER bookings_deleted
+    AFTER DELETE ON bookings
+    REFERENCING OLD TABLE AS deleted_bookings
+    FOR EACH STATEMENT EXECUTE FUNCTION assignment_v3_internal.bookings_deleted();
 
 -- Tells every worker, after commit, that inventories or rollout overrides changed.
 CREATE FUNCTION assignment_v3_internal.inventory_changed() RETURNS trigger
