@@ -24,6 +24,13 @@ AS $$
     GROUP BY bk.id, bk.party_size
     HAVING coalesce(sum(t.capacity), 0) < bk.party_size
     UNION ALL
+    -- A confirmed booking not yet over sits at active tables that can still be combined (a
+    -- booking under way keeps its seats when its table changes, and is reported here).
+    SELECT p.invariant, p.booking_id,
+           p.detail || CASE WHEN p.under_way THEN ' (under way: it keeps its seats)' ELSE '' END
+    FROM assignment_v3_internal.seating_problems(NULL) p
+    WHERE p.invariant <> 'confirmed_without_enough_seats'  -- reported above, for every booking
+    UNION ALL
     -- Only confirmed bookings hold tables.
     SELECT DISTINCT ON (bk.id) 'tables_held_by_unconfirmed_booking', bk.id,
            format('assignment_state is %s', bk.assignment_state)
@@ -61,7 +68,8 @@ AS $$
                                 'coordinator.error')
                OR (e.event_type = 'auto_assign.summary' AND e.context->>'outcome' <> 'noop')
                OR (e.event_type = 'booking.assignment_state_transition'
-                   AND e.context->>'cause' IN ('modification', 'cancellation', 'requeue', 'manual_assignment')))
+                   AND e.context->>'cause' IN ('modification', 'cancellation', 'requeue', 'manual_assignment',
+                                                    'inventory_change')))
         ORDER BY e.booking_id, e.created_at DESC, e.id DESC
     ) last
     JOIN assignment_v3.bookings bk ON bk.id = last.booking_id
@@ -70,7 +78,8 @@ AS $$
 $$;
 COMMENT ON FUNCTION check_invariants() IS
     'Rows describe violations: double-booked tables, confirmed bookings without enough seats, '
-    'tables held by unconfirmed bookings, bookings stuck in an intermediate state, and outcome '
-    'events that do not match a booking''s state. No rows: healthy.';
+    'on inactive tables or on tables that can no longer be combined, tables held by unconfirmed '
+    'bookings, bookings stuck in an intermediate state, and outcome events that do not match a '
+    'booking''s state. No rows: healthy.';
 REVOKE ALL ON FUNCTION check_invariants() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION check_invariants() TO pg_monitor;
