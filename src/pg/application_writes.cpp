@@ -22,7 +22,7 @@ Statement& wake_retries() {
         "               AND last_reason IS DISTINCT FROM 'rate_limited' "
         "               AND next_attempt_at > pg_catalog.now() "
         "             FOR UPDATE SKIP LOCKED)",
-        {UUIDARRAYOID});
+        {UUIDARRAYOID}, Planning::PlanEachTime);
     return statement;
 }
 

@@ -23,7 +23,9 @@ Statement& update_bookings() {
         "last_reason, updated_at, queued_at) "
         "WHERE b.id = u.id AND b.assignment_version = u.expected_version",
         {UUIDARRAYOID, INT4ARRAYOID, TEXTARRAYOID, TEXTARRAYOID, INT4ARRAYOID, INT4ARRAYOID,
-         TIMESTAMPTZARRAYOID, TEXTARRAYOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID});
+         TIMESTAMPTZARRAYOID, TEXTARRAYOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID},
+        // A join with the queue: by its primary key, whatever size it had at the first batch.
+        Planning::PlanEachTime);
     return statement;
 }
 
@@ -43,7 +45,8 @@ Statement& insert_assignments() {
 
 Statement& delete_assignments() {
     static Statement statement(
-        "DELETE FROM assignment_v3.table_assignments WHERE booking_id = ANY ($1)", {UUIDARRAYOID});
+        "DELETE FROM assignment_v3.table_assignments WHERE booking_id = ANY ($1)", {UUIDARRAYOID},
+        Planning::PlanEachTime);
     return statement;
 }
 

@@ -14,15 +14,18 @@ namespace {
 constexpr int kWindowFactor = 4;
 constexpr int kMaxWindow = 50000;
 
-Statement& select_due_restaurants() {
+// The statements over the queue are planned at each execution (spi.hpp, Planning): the queue
+// goes from empty to a backlog of millions and back, and the plan must follow it.
+
+// The oldest due bookings, through bookings_due_idx (its predicate is the query's, and it is
+// ordered as the query asks: whatever the statistics say, no other index serves it).
+Statement& select_due() {
     static Statement statement(
-        "SELECT restaurant_id, count(*)::int AS due "
-        "FROM (SELECT restaurant_id, next_attempt_at FROM assignment_v3.bookings "
-        "      WHERE status = 'pending' AND assignment_state IN ('created', 'retry_scheduled') "
-        "        AND next_attempt_at <= $1 AND assignment_version >= 0 "  // bookings_due_idx
-        "      ORDER BY next_attempt_at LIMIT $2) due "
-        "GROUP BY restaurant_id ORDER BY min(next_attempt_at), restaurant_id",
-        {TIMESTAMPTZOID, INT4OID});
+        "SELECT id, restaurant_id FROM assignment_v3.bookings "
+        "WHERE status = 'pending' AND assignment_state IN ('created', 'retry_scheduled') "
+        "  AND next_attempt_at <= $1 "
+        "ORDER BY next_attempt_at LIMIT $2",
+        {TIMESTAMPTZOID, INT4OID}, Planning::PlanEachTime);
     return statement;
 }
 
@@ -31,37 +34,33 @@ Statement& select_due_restaurants() {
     "b.id, b.restaurant_id, b.party_size, b.start_at, b.end_at, b.assignment_state, " \
     "b.assignment_version, b.attempts, b.last_reason, b.zone_preference, b.queued_at"
 
-// Per restaurant through bookings_runnable_idx. (A plan made while the table looked empty, by a
-// worker started before a bulk load, may prefer the due index and filter; ANALYZE, or the next
-// autovacuum, invalidates it.)
+// The chosen bookings, locked by primary key; one another transaction holds is skipped, one
+// rescheduled since it was read too. Whether each is still runnable is checked after the lock
+// (claim_bookings()): stating it here would let the planner read them through
+// bookings_due_idx, whose predicate it is, and filter, which on stale statistics it may prefer.
 Statement& claim_bookings_statement() {
     static Statement statement(
-        "SELECT " BOOKING_COLUMNS
-        " FROM unnest($1::uuid[], $2::int[]) AS r(restaurant_id, quota) "
-        "CROSS JOIN LATERAL ("
-        "  SELECT * FROM assignment_v3.bookings b "
-        "  WHERE b.restaurant_id = r.restaurant_id AND b.status = 'pending' "
-        "    AND b.assignment_state IN ('created', 'retry_scheduled') AND b.next_attempt_at <= $3 "
-        "  ORDER BY b.next_attempt_at LIMIT r.quota "
-        "  FOR UPDATE SKIP LOCKED) b",
-        {UUIDARRAYOID, INT4ARRAYOID, TIMESTAMPTZOID});
+        "SELECT " BOOKING_COLUMNS ", b.status"
+        " FROM assignment_v3.bookings b "
+        "WHERE b.id = ANY ($1) AND b.next_attempt_at <= $2 "
+        "FOR UPDATE SKIP LOCKED",
+        {UUIDARRAYOID, TIMESTAMPTZOID}, Planning::PlanEachTime);
     return statement;
 }
 
 Statement& lock_one() {
     static Statement statement("SELECT " BOOKING_COLUMNS
                                " FROM assignment_v3.bookings b WHERE b.id = $1 FOR UPDATE",
-                               {UUIDOID});
+                               {UUIDOID}, Planning::PlanEachTime);
     return statement;
 }
 
 Statement& select_next_due() {
     static Statement statement(
-        "SELECT min(next_attempt_at) FROM assignment_v3.bookings "
-        "WHERE status = 'pending' AND assignment_state IN ('created', 'retry_scheduled') AND "
-        "next_attempt_at > $1 "
-        "  AND assignment_version >= 0",  // bookings_due_idx
-        {TIMESTAMPTZOID});
+        "SELECT pg_catalog.min(next_attempt_at) FROM assignment_v3.bookings "
+        "WHERE status = 'pending' AND assignment_state IN ('created', 'retry_scheduled') "
+        "  AND next_attempt_at > $1",
+        {TIMESTAMPTZOID}, Planning::PlanEachTime);
     return statement;
 }
 
@@ -109,17 +108,24 @@ ClaimPlan plan_claim(const ClaimRequest& request) {
     plan.now = request.now;
     RestaurantCache& cache = RestaurantCache::instance();
     const int window = std::min(kMaxWindow, std::max(1, request.limit) * kWindowFactor);
-    Rows due = select_due_restaurants().run(
+    Rows due = select_due().run(
         {{TimestampTzGetDatum(request.now), false}, {Int32GetDatum(window), false}});
 
+    // The window's bookings by restaurant, restaurants in the order of their oldest.
     struct Candidate {
         Uuid restaurant_id;
-        int due;
+        std::vector<Uuid> bookings;
     };
     std::vector<Candidate> candidates;
-    candidates.reserve(due.size());
     for (std::uint64_t i = 0; i < due.size(); ++i) {
-        candidates.push_back(Candidate{due[i].uuid(1), due[i].int4(2)});
+        const Uuid restaurant = due[i].uuid(2);
+        auto it = std::find_if(candidates.begin(), candidates.end(),
+                               [&](const Candidate& c) { return c.restaurant_id == restaurant; });
+        if (it == candidates.end()) {
+            candidates.push_back(Candidate{restaurant, {}});
+            it = candidates.end() - 1;
+        }
+        it->bookings.push_back(due[i].uuid(1));
     }
 
     int total = 0;
@@ -132,15 +138,14 @@ ClaimPlan plan_claim(const ClaimRequest& request) {
         if (mode == PipelineMode::Off) {
             continue;
         }
-        // At least an eighth of the batch per restaurant (its due bookings beyond the window
-        // included): fewer restaurants per batch means fewer schedules to read.
-        int quota = std::min(std::max(c.due, request.limit / 8), request.limit - total);
+        std::size_t take = std::min<std::size_t>(c.bookings.size(),
+                                                 static_cast<std::size_t>(request.limit - total));
         if (mode == PipelineMode::V3) {
             if (request.v3_admission == Admission::Deny || probe_planned) {
                 continue;
             }
             if (request.v3_admission == Admission::Probe) {
-                quota = 1;  // half-open: one invocation decides
+                take = 1;  // half-open: one invocation decides
                 probe_planned = true;
             }
         }
@@ -149,9 +154,9 @@ ClaimPlan plan_claim(const ClaimRequest& request) {
             continue;
         }
         plan.restaurants.push_back(c.restaurant_id);
-        plan.quotas.push_back(quota);
         plan.modes.push_back(mode);
-        total += quota;
+        plan.bookings.insert(plan.bookings.end(), c.bookings.begin(), c.bookings.begin() + take);
+        total += static_cast<int>(take);
     }
     return plan;
 }
@@ -163,18 +168,29 @@ ClaimResult claim_bookings(const ClaimPlan& plan) {
         return result;
     }
     RestaurantCache& cache = RestaurantCache::instance();
-    Rows rows = claim_bookings_statement().run({{uuid_array_datum(plan.restaurants), false},
-                                                {int4_array_datum(plan.quotas), false},
-                                                {TimestampTzGetDatum(plan.now), false}});
+    Rows rows = claim_bookings_statement().run(
+        {{uuid_array_datum(plan.bookings), false}, {TimestampTzGetDatum(plan.now), false}});
     result.bookings.reserve(rows.size());
     for (std::uint64_t i = 0; i < rows.size(); ++i) {
         ClaimedBooking b = read_booking(rows[i]);
+        if (rows[i].text(12) != "pending" || !is_runnable(b.view.state)) {
+            continue;  // decided or cancelled since the due bookings were read
+        }
         const auto at =
             std::find(plan.restaurants.begin(), plan.restaurants.end(), b.restaurant_id);
         b.mode = plan.modes[static_cast<std::size_t>(at - plan.restaurants.begin())];
         b.rollout = cache.info(b.restaurant_id).override_mode ? "override" : "percentage";
         result.bookings.push_back(std::move(b));
     }
+    // In the order the plan chose them: restaurants oldest first, each in due order.
+    std::unordered_map<Uuid, std::size_t, UuidHasher> position;
+    for (std::size_t i = 0; i < plan.bookings.size(); ++i) {
+        position.emplace(plan.bookings[i], i);
+    }
+    std::sort(result.bookings.begin(), result.bookings.end(),
+              [&](const ClaimedBooking& x, const ClaimedBooking& y) {
+                  return position[x.view.id] < position[y.view.id];
+              });
     result.probe_used =
         plan.v3_admission == Admission::Probe &&
         std::any_of(result.bookings.begin(), result.bookings.end(),

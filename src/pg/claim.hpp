@@ -1,11 +1,13 @@
 // Claiming due bookings (DESIGN §2): restaurants first, then their bookings.
 //
-// 1. Read the next due bookings (by next_attempt_at, a bounded window) and group them by
-//    restaurant, oldest first.
+// 1. Read the next due bookings (by next_attempt_at, a bounded window of ids) and group them
+//    by restaurant, oldest first.
 // 2. Keep the restaurants whose pipeline is on (and, for V3, whose circuit admits work) and
 //    whose advisory lock this transaction gets without waiting; stop at the batch size.
-// 3. Claim their due bookings with one `FOR UPDATE SKIP LOCKED` statement, per restaurant in
-//    due order.
+// 3. Claim those bookings by primary key with one `FOR UPDATE SKIP LOCKED` statement (a booking
+//    changed since step 1 and no longer due is left out).
+// Both statements have one plan that fits any size of the queue: an ordered scan of
+// bookings_due_idx, and primary-key look-ups (docs/architecture.md, "Plans").
 // Workers thus split the restaurants between them instead of fighting over rows, and no
 // booking is claimed that this transaction cannot process.
 #pragma once
@@ -45,8 +47,8 @@ struct ClaimResult {
 // Step 1 and 2: which restaurants this transaction serves now, their advisory locks taken.
 struct ClaimPlan {
     std::vector<Uuid> restaurants;
-    std::vector<int> quotas;
-    std::vector<PipelineMode> modes;
+    std::vector<PipelineMode> modes;  // per restaurant
+    std::vector<Uuid> bookings;       // to claim, in the order to decide them
     bool due_elsewhere = false;
     Admission v3_admission = Admission::Allow;
     Micros now = 0;

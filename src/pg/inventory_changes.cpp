@@ -23,7 +23,7 @@ Statement& select_problems() {
     static Statement statement(
         "SELECT p.booking_id, p.reason, p.detail, p.under_way "
         "FROM assignment_v3_internal.seating_problems($1) p ORDER BY p.booking_id",
-        {UUIDARRAYOID});
+        {UUIDARRAYOID}, Planning::PlanEachTime);
     return statement;
 }
 

@@ -19,7 +19,7 @@ Statement& first_free_table() {
         "  AND NOT EXISTS (SELECT 1 FROM assignment_v3.table_assignments a "
         "                  WHERE a.table_id = t.id AND a.during && pg_catalog.tstzrange($3, $4)) "
         "ORDER BY t.label LIMIT 1",
-        {UUIDOID, INT4OID, TIMESTAMPTZOID, TIMESTAMPTZOID});
+        {UUIDOID, INT4OID, TIMESTAMPTZOID, TIMESTAMPTZOID}, Planning::PlanEachTime);
     return statement;
 }
 

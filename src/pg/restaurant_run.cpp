@@ -7,26 +7,35 @@ namespace av3::pg {
 
 namespace {
 
-// One interval per statement, so that both bounds are parameters of a plain range scan of
-// table_assignments_restaurant_start_idx: a lateral join over all intervals at once is planned
-// with the table's statistics of the moment, and a plan made while the table was small reads
-// every assignment of the restaurant for every interval once it has grown.
+// What is booked in the intervals the batch's bookings occupy, one statement per restaurant: a
+// range scan of table_assignments_restaurant_start_idx per interval (assignments last at most
+// 28 hours: bookings at most 24, turn buffers at most 4, check constraints). Planned at each
+// execution (spi.hpp, Planning): a plan made while the table was small would read every
+// assignment of the restaurant for every interval once it has grown.
 Statement& select_busy() {
     static Statement statement(
-        "SELECT table_id, lower(during), upper(during) FROM assignment_v3.table_assignments "
-        "WHERE restaurant_id = $1 AND lower(during) >= $2::timestamptz - interval '28 hours' "
-        "  AND lower(during) < $3 AND upper(during) > $2",
-        {UUIDOID, TIMESTAMPTZOID, TIMESTAMPTZOID});
+        "SELECT a.table_id, pg_catalog.lower(a.during), pg_catalog.upper(a.during) "
+        "FROM unnest($2::timestamptz[], $3::timestamptz[]) AS w(lo, hi) "
+        "CROSS JOIN LATERAL (SELECT * FROM assignment_v3.table_assignments a "
+        "                    WHERE a.restaurant_id = $1 "
+        "                      AND pg_catalog.lower(a.during) >= w.lo - interval '28 hours' "
+        "                      AND pg_catalog.lower(a.during) < w.hi "
+        "                      AND pg_catalog.upper(a.during) > w.lo) a",
+        {UUIDOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID}, Planning::PlanEachTime);
     return statement;
 }
 
+// The confirmed bookings seated in those intervals, when the restaurant caps its covers.
 // Bookings last at most 24 hours (a check constraint), which bounds the index range.
 Statement& select_seated() {
     static Statement statement(
-        "SELECT start_at, end_at, party_size FROM assignment_v3.bookings "
-        "WHERE restaurant_id = $1 AND status = 'confirmed' AND start_at < $3 "
-        "  AND start_at > $2::timestamptz - interval '24 hours' AND end_at > $2",
-        {UUIDOID, TIMESTAMPTZOID, TIMESTAMPTZOID});
+        "SELECT b.start_at, b.end_at, b.party_size "
+        "FROM unnest($2::timestamptz[], $3::timestamptz[]) AS w(lo, hi) "
+        "CROSS JOIN LATERAL (SELECT * FROM assignment_v3.bookings b "
+        "                    WHERE b.restaurant_id = $1 AND b.status = 'confirmed' "
+        "                      AND b.start_at < w.hi AND b.start_at > w.lo - interval '24 hours' "
+        "                      AND b.end_at > w.lo) b",
+        {UUIDOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID}, Planning::PlanEachTime);
     return statement;
 }
 
@@ -61,27 +70,23 @@ std::unique_ptr<RestaurantRun> RestaurantRun::load(const RestaurantInfo& info,
     }
     std::vector<Micros> lowers, uppers;
     merge_intervals(occupied, lowers, uppers);
-    for (std::size_t w = 0; w < lowers.size(); ++w) {
-        Rows busy = select_busy().run({{id, false},
-                                       {TimestampTzGetDatum(lowers[w]), false},
-                                       {TimestampTzGetDatum(uppers[w]), false}});
-        for (std::uint64_t i = 0; i < busy.size(); ++i) {
-            run->schedule_.reserve(run->inventory_->index_of(busy[i].uuid(1)),
-                                   Interval{busy[i].timestamptz(2), busy[i].timestamptz(3)});
-        }
+    Rows busy = select_busy().run({{id, false},
+                                   {timestamptz_array_datum(lowers), false},
+                                   {timestamptz_array_datum(uppers), false}});
+    for (std::uint64_t i = 0; i < busy.size(); ++i) {
+        run->schedule_.reserve(run->inventory_->index_of(busy[i].uuid(1)),
+                               Interval{busy[i].timestamptz(2), busy[i].timestamptz(3)});
     }
     if (info.max_covers_per_slot > 0) {
         lowers.clear();
         uppers.clear();
         merge_intervals(seated, lowers, uppers);
-        for (std::size_t w = 0; w < lowers.size(); ++w) {
-            Rows rows = select_seated().run({{id, false},
-                                             {TimestampTzGetDatum(lowers[w]), false},
-                                             {TimestampTzGetDatum(uppers[w]), false}});
-            for (std::uint64_t i = 0; i < rows.size(); ++i) {
-                run->covers_.add(Interval{rows[i].timestamptz(1), rows[i].timestamptz(2)},
-                                 rows[i].int4(3));
-            }
+        Rows rows = select_seated().run({{id, false},
+                                         {timestamptz_array_datum(lowers), false},
+                                         {timestamptz_array_datum(uppers), false}});
+        for (std::uint64_t i = 0; i < rows.size(); ++i) {
+            run->covers_.add(Interval{rows[i].timestamptz(1), rows[i].timestamptz(2)},
+                             rows[i].int4(3));
         }
     }
     return run;

@@ -15,7 +15,7 @@ Statement& delete_events() {
     static Statement statement(
         "DELETE FROM assignment_v3.observability_events WHERE id IN ("
         "  SELECT id FROM assignment_v3.observability_events WHERE created_at < $1 LIMIT $2)",
-        {TIMESTAMPTZOID, INT4OID});
+        {TIMESTAMPTZOID, INT4OID}, Planning::PlanEachTime);
     return statement;
 }
 

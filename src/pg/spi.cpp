@@ -177,7 +177,9 @@ void Statement::prepare() {
         return;
     }
     plan_ = pg_call([&] {
-        SPIPlanPtr plan = SPI_prepare(sql_, static_cast<int>(arg_types_.size()), arg_types_.data());
+        const int options = planning_ == Planning::PlanEachTime ? CURSOR_OPT_CUSTOM_PLAN : 0;
+        SPIPlanPtr plan = SPI_prepare_cursor(sql_, static_cast<int>(arg_types_.size()),
+                                             arg_types_.data(), options);
         if (plan == nullptr) {
             elog(ERROR, "assignment_v3: SPI_prepare failed (%s) for: %s",
                  SPI_result_code_string(SPI_result), sql_);

@@ -75,11 +75,20 @@ private:
     std::uint64_t count_ = 0;
 };
 
+// How a statement is planned. A kept statement's plan may become generic: planned once, for
+// any parameter values, with the table sizes of that moment. For a statement whose best plan
+// depends on how large a table is (the claim: an index scan on a queue of a million bookings,
+// a sequential scan on an empty one) that plan would outlive the sizes it was made for:
+// PlanEachTime plans at each execution, with the relation's current size (Postgres reads it
+// from the relation, not from statistics), which costs a planning per execution and can never
+// pick a plan for a table that is no longer there.
+enum class Planning { Cached, PlanEachTime };
+
 // A statement prepared on first use and kept for the life of the backend.
 class Statement {
 public:
-    Statement(const char* sql, std::vector<Oid> arg_types)
-        : sql_(sql), arg_types_(std::move(arg_types)) {}
+    Statement(const char* sql, std::vector<Oid> arg_types, Planning planning = Planning::Cached)
+        : sql_(sql), arg_types_(std::move(arg_types)), planning_(planning) {}
 
     // Runs the statement; the returned rows stay valid until the next SPI call.
     Rows run(const std::vector<Param>& params, bool read_only = false, long row_limit = 0);
@@ -91,6 +100,7 @@ private:
 
     const char* sql_;
     std::vector<Oid> arg_types_;
+    Planning planning_;
     SPIPlanPtr plan_ = nullptr;
 };
 

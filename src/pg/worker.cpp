@@ -288,11 +288,6 @@ void mark_extension(ExtensionPresence presence, std::uint32_t attach_seen) {
 // ever resolved, whatever role the workers run as.
 void pin_session_settings() {
     SetConfigOption("search_path", "", PGC_SUSET, PGC_S_OVERRIDE);
-    // Every statement a worker runs is a keyed lookup. Its plans are made once and kept; a plan
-    // made while a table was empty (a fresh install, a worker started before a bulk load) would
-    // scan the whole table once it has grown, until autovacuum's next ANALYZE. No sequential
-    // scan, then, unless there is no other way.
-    SetConfigOption("enable_seqscan", "off", PGC_USERSET, PGC_S_SESSION);
 }
 
 }  // namespace

@@ -519,6 +519,217 @@ REVOKE ALL ON FUNCTION status() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION status() TO pg_monitor;
 
 --------------------------------------------------------------------------------------------
+-- Statements over many bookings: side effects at the end of the statement; deletions
+--------------------------------------------------------------------------------------------
+
+CREATE FUNCTION assignment_v3_internal.bookings_deleted() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'av3_bookings_deleted' LANGUAGE C SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp;
+REVOKE ALL ON FUNCTION assignment_v3_internal.bookings_deleted() FROM PUBLIC;
+CREATE TRIGGER bookings_deleted
+    AFTER DELETE ON bookings
+    REFERENCING OLD TABLE AS deleted_bookings
+    FOR EACH STATEMENT EXECUTE FUNCTION assignment_v3_internal.bookings_deleted();
+
+-- The due index without the always-true predicate that kept the planner off it elsewhere: the
+-- queue's statements are planned at each execution now (docs/architecture.md, "Plans").
+DROP INDEX bookings_due_idx;
+CREATE INDEX bookings_due_idx ON bookings (next_attempt_at)
+    WHERE status = 'pending' AND assignment_state IN ('created', 'retry_scheduled');
+
+--------------------------------------------------------------------------------------------
+-- Inventory changes re-seat the bookings they affect
+--------------------------------------------------------------------------------------------
+
+CREATE FUNCTION assignment_v3_internal.tables_connected(restaurant uuid, tables uuid[]) RETURNS boolean
+LANGUAGE sql STABLE
+AS $$
+    WITH RECURSIVE reached(id) AS (
+        SELECT tables[1]
+        UNION
+        SELECT CASE WHEN e.table_a = r.id THEN e.table_b ELSE e.table_a END
+        FROM reached r
+        JOIN assignment_v3.table_adjacency e
+          ON e.restaurant_id = restaurant AND (e.table_a = r.id OR e.table_b = r.id)
+        WHERE CASE WHEN e.table_a = r.id THEN e.table_b ELSE e.table_a END = ANY (tables))
+    SELECT count(*) = cardinality(tables) FROM reached
+$$;
+REVOKE ALL ON FUNCTION assignment_v3_internal.tables_connected(uuid, uuid[]) FROM PUBLIC;
+
+-- Confirmed bookings not yet over (of the given restaurants; NULL: all) whose tables can no
+-- longer seat them as assigned: a table inactive; fewer seats than the party; a combination
+-- whose tables are no longer in one zone or no longer adjacent. (An operator's manual seating
+-- need not be a combination of adjacent tables: it is checked for active tables and seats.)
+-- `invariant` is the name check_invariants() reports, `reason` the re-seating's reason.
+CREATE FUNCTION assignment_v3_internal.seating_problems(restaurant_ids uuid[])
+RETURNS TABLE (booking_id uuid, restaurant_id uuid, invariant text, reason text, detail text,
+               under_way boolean)
+LANGUAGE sql STABLE
+AS $$
+    WITH seated AS (
+        SELECT b.id, b.restaurant_id, b.party_size, b.start_at,
+               array_agg(t.id ORDER BY t.id) AS tables,
+               string_agg(t.label, '+' ORDER BY t.label) AS labels,
+               string_agg(t.label, '+' ORDER BY t.label) FILTER (WHERE NOT t.active) AS inactive,
+               sum(t.capacity) AS seats,
+               count(DISTINCT t.zone) AS zones,
+               bool_or(a.pipeline = 'manual') AS manual
+        FROM assignment_v3.bookings b
+        JOIN assignment_v3.table_assignments a ON a.booking_id = b.id
+        JOIN assignment_v3.restaurant_tables t ON t.id = a.table_id
+        WHERE b.assignment_state = 'confirmed' AND b.end_at > now()
+          AND (restaurant_ids IS NULL OR b.restaurant_id = ANY (restaurant_ids))
+        GROUP BY b.id)
+    SELECT s.id, s.restaurant_id, p.invariant, p.reason, p.detail, s.start_at <= now()
+    FROM seated s
+    CROSS JOIN LATERAL (
+        SELECT 'confirmed_on_inactive_table' AS invariant, 'table_inactive' AS reason,
+               format('table %s is inactive', s.inactive) AS detail
+        WHERE s.inactive IS NOT NULL
+        UNION ALL
+        SELECT 'confirmed_without_enough_seats', 'too_few_seats',
+               format('party of %s, %s seats at %s', s.party_size, s.seats, s.labels)
+        WHERE s.seats < s.party_size
+        UNION ALL
+        SELECT 'confirmed_on_tables_not_combinable', 'tables_not_combinable',
+               CASE WHEN s.zones > 1 THEN format('%s are in %s zones', s.labels, s.zones)
+                    ELSE format('%s are no longer adjacent', s.labels) END
+        WHERE cardinality(s.tables) > 1 AND NOT s.manual
+          AND (s.zones > 1 OR NOT assignment_v3_internal.tables_connected(s.restaurant_id, s.tables))
+    ) p
+$$;
+REVOKE ALL ON FUNCTION assignment_v3_internal.seating_problems(uuid[]) FROM PUBLIC;
+
+-- Re-seats the upcoming bookings of the restaurants a statement changed (their rows are the
+-- statement's transition table changed_rows), reports those under way.
+CREATE FUNCTION assignment_v3_internal.reseat_affected_bookings() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'av3_reseat_affected_bookings' LANGUAGE C SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp;
+REVOKE ALL ON FUNCTION assignment_v3_internal.reseat_affected_bookings() FROM PUBLIC;
+CREATE TRIGGER restaurant_tables_reseat
+    AFTER UPDATE ON restaurant_tables
+    REFERENCING NEW TABLE AS changed_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION assignment_v3_internal.reseat_affected_bookings();
+CREATE TRIGGER table_adjacency_reseat_after_delete
+    AFTER DELETE ON table_adjacency
+    REFERENCING OLD TABLE AS changed_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION assignment_v3_internal.reseat_affected_bookings();
+CREATE TRIGGER table_adjacency_reseat_after_update
+    AFTER UPDATE ON table_adjacency
+    REFERENCING OLD TABLE AS changed_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION assignment_v3_internal.reseat_affected_bookings();
+
+-- A table with seatings is not deleted: its upcoming bookings would lose their seats without a
+-- word, and past ones their history. Deactivating it re-seats the upcoming ones.
+CREATE FUNCTION assignment_v3_internal.restaurant_tables_delete_guard() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    upcoming bigint;
+    past     bigint;
+BEGIN
+    SELECT count(*) FILTER (WHERE upper(a.during) > now()), count(*) FILTER (WHERE upper(a.during) <= now())
+      INTO upcoming, past
+      FROM assignment_v3.table_assignments a WHERE a.table_id = OLD.id;
+    IF upcoming > 0 THEN
+        RAISE EXCEPTION 'table % (%) has % upcoming seating(s)', OLD.label, OLD.id, upcoming
+            USING ERRCODE = 'object_in_use',
+                  DETAIL = 'Deleting it would leave those bookings without a seat.',
+                  HINT = format('Deactivate it first: UPDATE assignment_v3.restaurant_tables SET active = false '
+                                'WHERE id = %L; its upcoming bookings are then re-seated.', OLD.id);
+    END IF;
+    IF past > 0 THEN
+        RAISE EXCEPTION 'table % (%) is part of % past seating(s)', OLD.label, OLD.id, past
+            USING ERRCODE = 'object_in_use',
+                  DETAIL = 'Deleting it would drop the history of the bookings seated there.',
+                  HINT = format('Keep it inactive instead: UPDATE assignment_v3.restaurant_tables SET active = false '
+                                'WHERE id = %L.', OLD.id);
+    END IF;
+    RETURN OLD;
+END;
+$$;
+REVOKE ALL ON FUNCTION assignment_v3_internal.restaurant_tables_delete_guard() FROM PUBLIC;
+CREATE TRIGGER restaurant_tables_delete_guard
+    BEFORE DELETE ON restaurant_tables
+    FOR EACH ROW EXECUTE FUNCTION assignment_v3_internal.restaurant_tables_delete_guard();
+
+CREATE OR REPLACE FUNCTION check_invariants()
+RETURNS TABLE (invariant text, booking_id uuid, detail text)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+    -- No table holds two bookings at once (the exclusion constraint makes this impossible).
+    SELECT 'double_booked_table', a.booking_id,
+           format('table %s also holds booking %s during %s', a.table_id, b.booking_id, a.during * b.during)
+    FROM assignment_v3.table_assignments a
+    JOIN assignment_v3.table_assignments b
+      ON a.table_id = b.table_id AND a.booking_id < b.booking_id AND a.during && b.during
+    UNION ALL
+    -- A confirmed booking has tables seating its party.
+    SELECT 'confirmed_without_enough_seats', bk.id,
+           format('party of %s, %s seats assigned', bk.party_size, coalesce(sum(t.capacity), 0))
+    FROM assignment_v3.bookings bk
+    LEFT JOIN assignment_v3.table_assignments a ON a.booking_id = bk.id
+    LEFT JOIN assignment_v3.restaurant_tables t ON t.id = a.table_id
+    WHERE bk.assignment_state = 'confirmed'
+    GROUP BY bk.id, bk.party_size
+    HAVING coalesce(sum(t.capacity), 0) < bk.party_size
+    UNION ALL
+    -- A confirmed booking not yet over sits at active tables that can still be combined (a
+    -- booking under way keeps its seats when its table changes, and is reported here).
+    SELECT p.invariant, p.booking_id,
+           p.detail || CASE WHEN p.under_way THEN ' (under way: it keeps its seats)' ELSE '' END
+    FROM assignment_v3_internal.seating_problems(NULL) p
+    WHERE p.invariant <> 'confirmed_without_enough_seats'  -- reported above, for every booking
+    UNION ALL
+    -- Only confirmed bookings hold tables.
+    SELECT DISTINCT ON (bk.id) 'tables_held_by_unconfirmed_booking', bk.id,
+           format('assignment_state is %s', bk.assignment_state)
+    FROM assignment_v3.bookings bk
+    JOIN assignment_v3.table_assignments a ON a.booking_id = bk.id
+    WHERE bk.assignment_state <> 'confirmed'
+    UNION ALL
+    -- Intermediate states live only inside an invocation; committed, they mean a lost update.
+    SELECT 'stuck_in_intermediate_state', bk.id, format('assignment_state is %s', bk.assignment_state)
+    FROM assignment_v3.bookings bk
+    WHERE bk.assignment_state IN ('capacity_verified', 'table_selected')
+    UNION ALL
+    -- The last event that decided a booking's state agrees with the state it is in.
+    SELECT 'outcome_event_mismatch', last.booking_id,
+           format('last deciding event %s (event %s) implies %s, booking is %s',
+                  last.event_type, last.id, last.implied, bk.assignment_state)
+    FROM (
+        SELECT DISTINCT ON (e.booking_id) e.booking_id, e.id, e.event_type,
+               CASE
+                   WHEN e.event_type = 'coordinator.confirmed' THEN 'confirmed'
+                   WHEN e.event_type = 'coordinator.retry' THEN 'retry_scheduled'
+                   WHEN e.event_type = 'coordinator.manual_review' THEN 'manual_review'
+                   WHEN e.event_type = 'coordinator.error' THEN 'runnable'
+                   WHEN e.event_type = 'auto_assign.summary' THEN
+                       CASE e.context->>'outcome'
+                           WHEN 'confirmed' THEN 'confirmed'
+                           WHEN 'manual_review' THEN 'manual_review'
+                           ELSE 'runnable'
+                       END
+                   ELSE e.context->>'to'
+               END AS implied
+        FROM assignment_v3.observability_events e
+        WHERE e.booking_id IS NOT NULL
+          AND (e.event_type IN ('coordinator.confirmed', 'coordinator.retry', 'coordinator.manual_review',
+                                'coordinator.error')
+               OR (e.event_type = 'auto_assign.summary' AND e.context->>'outcome' <> 'noop')
+               OR (e.event_type = 'booking.assignment_state_transition'
+                   AND e.context->>'cause' IN ('modification', 'cancellation', 'requeue', 'manual_assignment',
+                                                    'inventory_change')))
+        ORDER BY e.booking_id, e.created_at DESC, e.id DESC
+    ) last
+    JOIN assignment_v3.bookings bk ON bk.id = last.booking_id
+    WHERE NOT (last.implied = bk.assignment_state
+               OR (last.implied = 'runnable' AND bk.assignment_state IN ('created', 'retry_scheduled')))
+$$;
+
+--------------------------------------------------------------------------------------------
 -- Backups: pg_dump keeps the business data (the extension's objects themselves are not dumped)
 --------------------------------------------------------------------------------------------
 SELECT pg_catalog.pg_extension_config_dump('assignment_v3.restaurants', '');
@@ -687,8 +898,9 @@ COMMENT ON FUNCTION status() IS
     'whether the workers serve (service: serving, paused, restoring, version mismatch, standby, ...).';
 COMMENT ON FUNCTION check_invariants() IS
     'Rows describe violations: double-booked tables, confirmed bookings without enough seats, '
-    'tables held by unconfirmed bookings, bookings stuck in an intermediate state, and outcome '
-    'events that do not match a booking''s state. No rows: healthy.';
+    'on inactive tables or on tables that can no longer be combined, tables held by unconfirmed '
+    'bookings, bookings stuck in an intermediate state, and outcome events that do not match a '
+    'booking''s state. No rows: healthy.';
 COMMENT ON TABLE assignment_v3_internal.event_rollup IS
     'Per-minute counts of observability_events, maintained by a trigger; read by the statistics functions.';
 COMMENT ON TABLE assignment_v3_internal.latency_rollup IS

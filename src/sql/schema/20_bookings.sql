@@ -72,11 +72,8 @@ REVOKE ALL ON TABLE bookings FROM PUBLIC;
 -- The claim: runnable bookings by due time, per restaurant (DESIGN §3).
 CREATE INDEX bookings_runnable_idx ON bookings (restaurant_id, next_attempt_at)
     WHERE status = 'pending' AND assignment_state IN ('created', 'retry_scheduled');
--- Which restaurants have the oldest due bookings. Its last predicate is always true (a check
--- constraint says so) and only that query states it: the planner can use this index there and
--- nowhere else. Without it, a claim planned while the table looked empty (a worker started
--- before a bulk load) could scan every due booking of every restaurant through this index.
+-- Which restaurants have the oldest due bookings, and when the next one is due.
 CREATE INDEX bookings_due_idx ON bookings (next_attempt_at)
-    WHERE status = 'pending' AND assignment_state IN ('created', 'retry_scheduled') AND assignment_version >= 0;
+    WHERE status = 'pending' AND assignment_state IN ('created', 'retry_scheduled');
 -- Covers checks and operator look-ups by restaurant and time.
 CREATE INDEX bookings_restaurant_start_idx ON bookings (restaurant_id, start_at);
