@@ -1,4 +1,4 @@
-// The coordinator's shared circuit breaker (DESIGN §5 step 4), as pure logic over a plain
+// The coordinator's shared circuit breaker (docs/architecture.md §7), as pure logic over a plain
 // struct: the Postgres side keeps the struct in shared memory and calls these functions
 // under its lock, with its clock.
 //

@@ -1,4 +1,4 @@
-// One V3 coordinator invocation for one booking, decided in pure C++ (DESIGN §5 steps 3-6):
+// One V3 coordinator invocation for one booking, decided in pure C++ (docs/architecture.md §5):
 // given the booking, the restaurant's inventory, schedule and covers, and the rate limiter's
 // answer, it returns the outcome, its reason, the state transitions in order and the tables.
 // The Postgres side claims, locks, persists and emits events; it never decides.
@@ -116,7 +116,7 @@ struct RestaurantView {
 // The interval a booking occupies a table: [start_at, end_at + turn_buffer).
 Interval occupied_interval(const BookingView& booking, Micros turn_buffer);
 
-// Decides one invocation at `now`: the order of the checks is the order of DESIGN §5 (a
+// Decides one invocation at `now`: the order of the checks is the order of docs/architecture.md §5 (a
 // booking in the past is not made to wait for the limiter first).
 InvocationPlan plan_invocation(const BookingView& booking, const RestaurantView& restaurant,
                                const InvocationSettings& settings, Micros now);

@@ -1,4 +1,4 @@
-// Claiming due bookings (DESIGN §2): restaurants first, then their bookings.
+// Claiming due bookings (docs/architecture.md §1): restaurants first, then their bookings.
 //
 // 1. Read the next due bookings (by next_attempt_at, a bounded window of ids) and group them
 //    by restaurant, oldest first.

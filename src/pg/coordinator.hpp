@@ -1,4 +1,4 @@
-// The V3 coordinator (DESIGN §5) over the bookings of one batch: for each booking,
+// The V3 coordinator (docs/architecture.md §5) over the bookings of one batch: for each booking,
 // coordinator.start, the rate limit, the decision (src/core), the state transitions and
 // exactly one outcome event; then the batch's writes, and error outcomes for the writes that
 // failed (the booking stays runnable and is retried: nothing is lost).

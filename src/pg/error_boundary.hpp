@@ -1,4 +1,4 @@
-// The one boundary between C++ and Postgres error handling (DESIGN §8).
+// The one boundary between C++ and Postgres error handling (docs/architecture.md §12).
 //
 // Postgres reports errors with ereport(), a longjmp that would skip C++ destructors; C++
 // reports errors with exceptions, which must never unwind through Postgres frames. So:

@@ -1,4 +1,4 @@
-// The launcher (DESIGN §2): one static background worker that keeps the number of coordinator
+// The launcher (docs/architecture.md §1): one static background worker that keeps the number of coordinator
 // workers equal to what the mode needs, starting and stopping dynamic workers within about a
 // second of a reload, and restarting a worker that died after a bounded backoff.
 //

@@ -1,4 +1,4 @@
-// Per-restaurant serialisation (DESIGN §5 step 2): a transaction-scoped advisory lock, the
+// Per-restaurant serialisation (docs/architecture.md §4): a transaction-scoped advisory lock, the
 // same one `pg_advisory_xact_lock(classid, objid)` takes with the keys restaurant_lock_key()
 // returns, so operators and tests can hold it from SQL.
 #pragma once

@@ -1,4 +1,4 @@
-// The GUCs of DESIGN §6: rollout flags (sighup: a reload flips them for every process at
+// The GUCs of docs/architecture.md §10: rollout flags (sighup: a reload flips them for every process at
 // once, no restart), tuning knobs with bounds and units (suset: postgresql.conf and a reload
 // set them for the workers, and a superuser may try other values in a session, e.g. with
 // process_pending()), and the two postmaster-level settings (database, role).

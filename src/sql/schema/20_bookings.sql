@@ -69,7 +69,7 @@ COMMENT ON COLUMN bookings.queued_at IS 'When this version of the booking starte
 SELECT pg_catalog.pg_extension_config_dump('bookings', '');
 REVOKE ALL ON TABLE bookings FROM PUBLIC;
 
--- The claim: runnable bookings by due time, per restaurant (DESIGN §3).
+-- The claim: runnable bookings by due time, per restaurant (docs/architecture.md §2).
 CREATE INDEX bookings_runnable_idx ON bookings (restaurant_id, next_attempt_at)
     WHERE status = 'pending' AND assignment_state IN ('created', 'retry_scheduled');
 -- Which restaurants have the oldest due bookings, and when the next one is due.
