@@ -11,14 +11,16 @@ SELECT t_restaurant(60, 'Stats North') IS NOT NULL, t_restaurant(61, 'Stats Sout
 
 -- Seed: one call per V3 invocation, at minute m before 2030-01-02 12:00 UTC.
 CREATE FUNCTION t_seed_v3(m integer, restaurant integer, outcome text, reason text DEFAULT NULL,
-                          delay_ms integer DEFAULT NULL, latency_ms double precision DEFAULT NULL)
+                          delay_ms integer DEFAULT NULL, latency_ms double precision DEFAULT NULL,
+                          legacy_would_seat boolean DEFAULT NULL)
 RETURNS void LANGUAGE sql AS $$
     INSERT INTO assignment_v3.observability_events (created_at, source, event_type, booking_id, restaurant_id, context)
     SELECT timestamptz '2030-01-02 12:00+00' - m * interval '1 minute', 'assignment.coordinator', e.type,
            gen_random_uuid(), t_id('restaurant', restaurant), e.context
     FROM (VALUES ('coordinator.start', '{"mode": "full"}'::jsonb),
                  ('coordinator.' || outcome,
-                  jsonb_strip_nulls(jsonb_build_object('reason', reason, 'delay_ms', delay_ms, 'latency_ms', latency_ms))))
+                  jsonb_strip_nulls(jsonb_build_object('reason', reason, 'delay_ms', delay_ms, 'latency_ms', latency_ms,
+                                                       'legacy_would_seat', legacy_would_seat))))
          AS e(type, context)
 $$;
 

@@ -137,6 +137,10 @@ EventContext& EventContext::add_uuids(std::string_view key, const std::vector<Uu
     return add_strings(key, texts);
 }
 
+EventContext& EventContext::add_json(std::string_view key, std::string json) {
+    return add_rendered(key, std::move(json), false);
+}
+
 std::string EventContext::render(std::size_t max_bytes) const {
     max_bytes = std::max(max_bytes, kMinContextBytes);
     std::vector<std::pair<const std::string*, const std::string*>> view;

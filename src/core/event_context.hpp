@@ -30,6 +30,9 @@ public:
     EventContext& add_strings(std::string_view key, const std::vector<std::string>& values);
     // An array of UUIDs in their canonical text form (table ids, mostly).
     EventContext& add_uuids(std::string_view key, const std::vector<Uuid>& ids);
+    // A value that is JSON text already (an object or array built by the database); the caller
+    // vouches that it is valid JSON. Oversized, it is replaced by null like any long value.
+    EventContext& add_json(std::string_view key, std::string json);
 
     bool empty() const { return fields_.empty(); }
 

@@ -1,5 +1,7 @@
 #include "core/invocation.hpp"
 
+#include "core/legacy_baseline.hpp"
+
 #include <algorithm>
 
 namespace av3 {
@@ -46,13 +48,22 @@ InvocationPlan manual_review(PlanBuilder& builder, std::string_view why) {
     return builder.finish(Outcome::ManualReview, why);
 }
 
+// A manual review of a booking the restaurant might have seated: records the legacy baseline.
+InvocationPlan manual_review(PlanBuilder& builder, std::string_view why, const BookingView& booking,
+                             const RestaurantView& restaurant) {
+    InvocationPlan plan = manual_review(builder, why);
+    plan.legacy_would_seat = legacy_would_seat(booking, restaurant);
+    return plan;
+}
+
 // A failed attempt: retry with backoff, or manual review once the retries are used up.
 InvocationPlan retry_or_escalate(PlanBuilder& builder, const BookingView& booking,
+                                 const RestaurantView& restaurant,
                                  const InvocationSettings& settings, std::string_view why) {
     InvocationPlan& plan = builder.plan();
     plan.attempts = booking.attempts + 1;
     if (plan.attempts > settings.max_retries) {
-        return manual_review(builder, reason::kRetriesExhausted);
+        return manual_review(builder, reason::kRetriesExhausted, booking, restaurant);
     }
     plan.retry_delay = retry_delay(settings.backoff, plan.attempts, booking.id.stable_hash());
     builder.step(S::RetryScheduled, why);
@@ -152,18 +163,18 @@ InvocationPlan plan_invocation(const BookingView& booking, const RestaurantView&
 
     const Inventory& inventory = restaurant.inventory;
     if (inventory.empty()) {
-        return manual_review(builder, reason::kNoTables);
+        return manual_review(builder, reason::kNoTables, booking, restaurant);
     }
     if (booking.party_size > inventory.max_capacity()) {
-        return manual_review(builder, reason::kPartyTooLarge);
+        return manual_review(builder, reason::kPartyTooLarge, booking, restaurant);
     }
     if (!inventory.could_seat(booking.party_size)) {
-        return manual_review(builder, reason::kNoSuitableTable);
+        return manual_review(builder, reason::kNoSuitableTable, booking, restaurant);
     }
 
     const Interval seated{booking.start_at, booking.end_at};
     if (!restaurant.covers.admits(seated, booking.party_size)) {
-        return retry_or_escalate(builder, booking, settings, reason::kCapacityExceeded);
+        return retry_or_escalate(builder, booking, restaurant, settings, reason::kCapacityExceeded);
     }
     builder.step(S::CapacityVerified);
 
@@ -175,9 +186,10 @@ InvocationPlan plan_invocation(const BookingView& booking, const RestaurantView&
     if (!fit.found()) {
         if (booking.trigger == InvocationTrigger::InventoryChange) {
             // It was seated: waiting for a table to free up would leave the guest unconfirmed.
-            return manual_review(builder, reason::kNoTableAfterInventoryChange);
+            return manual_review(builder, reason::kNoTableAfterInventoryChange, booking,
+                                 restaurant);
         }
-        return retry_or_escalate(builder, booking, settings, reason::kNoAssignment);
+        return retry_or_escalate(builder, booking, restaurant, settings, reason::kNoAssignment);
     }
     builder.plan().fit = fit;
     builder.plan().attempts = booking.attempts + 1;

@@ -99,6 +99,9 @@ struct InvocationPlan {
     int attempts = 0;        // after this invocation
     Micros retry_delay = 0;  // for Retry
     FitResult fit;           // for Confirmed
+    // For ManualReview: the legacy planner's rule would have seated the party now
+    // (core/legacy_baseline.hpp). Not for bookings in the past: nobody seats those.
+    bool legacy_would_seat = false;
 
     bool changes_booking() const { return !transitions.empty(); }
 };
@@ -116,8 +119,8 @@ struct RestaurantView {
 // The interval a booking occupies a table: [start_at, end_at + turn_buffer).
 Interval occupied_interval(const BookingView& booking, Micros turn_buffer);
 
-// Decides one invocation at `now`: the order of the checks is the order of docs/architecture.md §5 (a
-// booking in the past is not made to wait for the limiter first).
+// Decides one invocation at `now`: the order of the checks is the order of docs/architecture.md §5
+// (a booking in the past is not made to wait for the limiter first).
 InvocationPlan plan_invocation(const BookingView& booking, const RestaurantView& restaurant,
                                const InvocationSettings& settings, Micros now);
 

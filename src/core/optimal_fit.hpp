@@ -1,5 +1,5 @@
-// Strategy `optimal_fit` (docs/architecture.md §5): the smallest free single table that seats the party;
-// otherwise the adjacent combination in one zone with the fewest wasted seats, then the
+// Strategy `optimal_fit` (docs/architecture.md §5): the smallest free single table that seats the
+// party; otherwise the adjacent combination in one zone with the fewest wasted seats, then the
 // fewest tables, then the stable (table id) order. A zone preference is honoured only when it
 // costs nothing: among equally good options, one in the preferred zone wins.
 #pragma once

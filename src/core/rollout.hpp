@@ -1,5 +1,6 @@
-// Which pipeline serves a restaurant (docs/architecture.md §10): the GUC flags, the stable percentage
-// bucket of the restaurant, and a per-restaurant override from assignment_v3.restaurant_rollout.
+// Which pipeline serves a restaurant (docs/architecture.md §10): the GUC flags, the stable
+// percentage bucket of the restaurant, and a per-restaurant override from
+// assignment_v3.restaurant_rollout.
 #pragma once
 
 #include <optional>

@@ -1,4 +1,5 @@
-// The assignment state machine (docs/architecture.md §3): states, and the one table of legal transitions.
+// The assignment state machine (docs/architecture.md §3): states, and the one table of legal
+// transitions.
 //
 //   created -> capacity_verified -> table_selected -> confirmed
 //   with retry_scheduled (runnable again once next_attempt_at passes), manual_review

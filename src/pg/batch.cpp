@@ -1,6 +1,7 @@
 #include "pg/batch.hpp"
 
 #include "pg/coordinator.hpp"
+#include "pg/kill_switch.hpp"
 #include "pg/legacy_planner.hpp"
 #include "pg/restaurant_lock.hpp"
 #include "pg/settings.hpp"
@@ -183,6 +184,7 @@ void count_batch_failure(Micros now) {
 
 BatchResult run_batch(int limit) {
     record_breaker_changes();
+    load_kill_switch();
     const Micros now = now_micros();
     const Admission admission = settings::enabled ? admit_v3(now) : Admission::Allow;
     ClaimRequest request;
@@ -203,6 +205,7 @@ BatchResult run_batch(int limit) {
 
 InvocationResult run_single(const Uuid& booking_id, std::optional<PipelineMode> forced) {
     record_breaker_changes();
+    load_kill_switch();
     std::optional<ClaimedBooking> booking = lock_booking(booking_id);
     if (!booking) {
         throw UserError(ERRCODE_NO_DATA_FOUND,

@@ -39,12 +39,12 @@ Statement& select_due() {
 // (claim_bookings()): stating it here would let the planner read them through
 // bookings_due_idx, whose predicate it is, and filter, which on stale statistics it may prefer.
 Statement& claim_bookings_statement() {
-    static Statement statement(
-        "SELECT " BOOKING_COLUMNS ", b.status"
-        " FROM assignment_v3.bookings b "
-        "WHERE b.id = ANY ($1) AND b.next_attempt_at <= $2 "
-        "FOR UPDATE SKIP LOCKED",
-        {UUIDARRAYOID, TIMESTAMPTZOID}, Planning::PlanEachTime);
+    static Statement statement("SELECT " BOOKING_COLUMNS
+                               ", b.status"
+                               " FROM assignment_v3.bookings b "
+                               "WHERE b.id = ANY ($1) AND b.next_attempt_at <= $2 "
+                               "FOR UPDATE SKIP LOCKED",
+                               {UUIDARRAYOID, TIMESTAMPTZOID}, Planning::PlanEachTime);
     return statement;
 }
 

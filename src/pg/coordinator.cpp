@@ -104,7 +104,8 @@ void V3Coordinator::decide(RestaurantRun& run, const std::vector<const ClaimedBo
             case Outcome::ManualReview:
                 ctx.add("reason", plan.reason)
                     .add("attempts", plan.attempts)
-                    .add("party_size", booking->view.party_size);
+                    .add("party_size", booking->view.party_size)
+                    .add("legacy_would_seat", plan.legacy_would_seat);
                 break;
             case Outcome::Noop:
             case Outcome::Error:

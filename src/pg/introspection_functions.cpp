@@ -1,6 +1,7 @@
 // SQL functions that report the extension's state: the workers view, the circuit breaker,
 // the launcher, a restaurant's rollout mode, bucket and lock key.
 #include "pg/extension_version.hpp"
+#include "pg/kill_switch.hpp"
 #include "pg/restaurant_cache.hpp"
 #include "pg/restaurant_lock.hpp"
 #include "pg/result_set.hpp"
@@ -147,6 +148,10 @@ PGDLLEXPORT Datum av3_restaurant_mode(PG_FUNCTION_ARGS) {
     return av3::pg::cpp_entry([&] {
         const av3::Uuid id = av3::pg::uuid_argument(fcinfo, 0, "restaurant_id");
         av3::pg::SpiConnection spi;
+        const std::optional<std::string> installed = av3::pg::installed_version();
+        if (installed && *installed == av3::pg::kLibraryVersion) {
+            av3::pg::load_kill_switch();  // a tripped kill switch takes V3 out of every restaurant
+        }
         const av3::pg::RestaurantInfo info = av3::pg::RestaurantCache::instance().info(id);
         if (!info.exists) {
             throw av3::pg::UserError(ERRCODE_NO_DATA_FOUND,

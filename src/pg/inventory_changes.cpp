@@ -61,11 +61,11 @@ BookingWrite reseat_write(const ClaimedBooking& booking, const Problem& problem,
     write.queued_at = now;
     write.last_reason = std::string(reason::kInventoryChange);
     write.release_tables = true;
-    add_transition_event(write.events,
-                         StateTransition{booking.view.id, booking.restaurant_id,
-                                         state_name(booking.view.state), AssignmentState::Created,
-                                         problem.reason, write.new_version,
-                                         TransitionCause::InventoryChange});
+    add_transition_event(
+        write.events,
+        StateTransition{booking.view.id, booking.restaurant_id, state_name(booking.view.state),
+                        AssignmentState::Created, problem.reason, write.new_version,
+                        TransitionCause::InventoryChange});
     return write;
 }
 
@@ -124,10 +124,11 @@ Datum reseat_affected_bookings(FunctionCallInfo fcinfo) {
         wake_workers_at_commit();
     }
     if (!under_way.empty()) {
-        report(WARNING,
-               std::to_string(under_way.size()) +
-                   " booking(s) under way keep tables that can no longer seat them",
-               list_ids(under_way) + ". assignment_v3.check_invariants() lists them until they end.");
+        report(
+            WARNING,
+            std::to_string(under_way.size()) +
+                " booking(s) under way keep tables that can no longer seat them",
+            list_ids(under_way) + ". assignment_v3.check_invariants() lists them until they end.");
     }
     spi.finish();
     return PointerGetDatum(nullptr);

@@ -1,6 +1,6 @@
-// The launcher (docs/architecture.md §1): one static background worker that keeps the number of coordinator
-// workers equal to what the mode needs, starting and stopping dynamic workers within about a
-// second of a reload, and restarting a worker that died after a bounded backoff.
+// The launcher (docs/architecture.md §1): one static background worker that keeps the number of
+// coordinator workers equal to what the mode needs, starting and stopping dynamic workers within
+// about a second of a reload, and restarting a worker that died after a bounded backoff.
 //
 // It connects to no particular database (as Postgres' logical replication launcher does), so
 // that a missing assignment_v3.database is a state it waits in, with one log line, rather than

@@ -1,6 +1,7 @@
 #include "core/inventory.hpp"
 #include "core/types.hpp"
 #include "pg/settings.hpp"
+#include "pg/kill_switch.hpp"
 #include "pg/postgres.hpp"
 
 namespace av3::pg::settings {
@@ -11,6 +12,9 @@ int max_parallel = 2;
 int rollout_percent = 100;
 bool legacy_planner = true;
 bool paused = false;
+bool auto_rollback = false;
+int auto_rollback_window_s = 600;
+int auto_rollback_min_samples = 100;
 char* database = nullptr;
 char* role = nullptr;
 int batch_size = 200;
@@ -95,6 +99,19 @@ void define_all(bool preloading) {
                 "restore or maintenance. The workers leave within about a second of a reload and "
                 "come back when it is turned off; process_pending() still works.",
                 &paused, false, PGC_SIGHUP);
+    define_bool("assignment_v3.auto_rollback",
+                "Takes V3 out of service by itself when the rollout gate says rollback.",
+                "Worker 0 evaluates the gate every second over auto_rollback_window; on a rollback "
+                "verdict V3 stops for every restaurant (the legacy planner serves, if on) until "
+                "assignment_v3.clear_auto_rollback(). Turning this off does not clear a trip.",
+                &auto_rollback, false, PGC_SIGHUP);
+    define_int("assignment_v3.auto_rollback_window", "Window the kill switch judges the gate over.",
+               "Counted back from now, and never before the last clear_auto_rollback().",
+               &auto_rollback_window_s, 600, 60, 24 * 3600, PGC_SIGHUP, GUC_UNIT_S);
+    define_int("assignment_v3.auto_rollback_min_samples",
+               "Bookings V3 must have decided in the window before the kill switch may trip.",
+               "Below it the gate says hold, not rollback.", &auto_rollback_min_samples, 100, 1,
+               1000000, PGC_SIGHUP);
 
     if (preloading) {
         DefineCustomStringVariable(
@@ -152,7 +169,7 @@ void define_all(bool preloading) {
 
 RolloutFlags rollout_flags() {
     RolloutFlags flags;
-    flags.enabled = enabled;
+    flags.enabled = enabled && !v3_killed();
     flags.shadow = shadow;
     flags.rollout_percent = rollout_percent;
     flags.legacy_planner = legacy_planner;

@@ -1,6 +1,6 @@
-// The GUCs of docs/architecture.md §10: rollout flags (sighup: a reload flips them for every process at
-// once, no restart), tuning knobs with bounds and units (suset: postgresql.conf and a reload
-// set them for the workers, and a superuser may try other values in a session, e.g. with
+// The GUCs of docs/architecture.md §10: rollout flags (sighup: a reload flips them for every
+// process at once, no restart), tuning knobs with bounds and units (suset: postgresql.conf and a
+// reload set them for the workers, and a superuser may try other values in a session, e.g. with
 // process_pending()), and the two postmaster-level settings (database, role).
 #pragma once
 
@@ -21,6 +21,10 @@ extern bool legacy_planner;
 // Pauses every worker activity (assignment and retention) of the database the workers serve:
 // a logical-replication subscriber, a restore, maintenance (docs/operations.md).
 extern bool paused;
+// The automatic kill switch (docs/rollout-runbook.md, "The kill switch").
+extern bool auto_rollback;
+extern int auto_rollback_window_s;
+extern int auto_rollback_min_samples;
 
 // Where the launcher and workers connect.
 extern char* database;

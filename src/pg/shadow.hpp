@@ -1,7 +1,7 @@
-// Shadow mode (docs/architecture.md §10): for each booking the legacy planner serves, what V3 would have done,
-// computed from the same state legacy sees and written only to shadow_plans (keyed by the
-// booking's assignment_version) and as coordinator.shadow_plan events. It takes no lock of
-// its own and changes no booking.
+// Shadow mode (docs/architecture.md §10): for each booking the legacy planner serves, what V3 would
+// have done, computed from the same state legacy sees and written only to shadow_plans (keyed by
+// the booking's assignment_version) and as coordinator.shadow_plan events. It takes no lock of its
+// own and changes no booking.
 #pragma once
 
 #include "pg/claim.hpp"

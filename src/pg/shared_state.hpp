@@ -112,6 +112,10 @@ constexpr int kVersionBytes = 32;
 
 const char* launcher_state_name(LauncherState state);
 
+// The kill switch as the processes know it (the table assignment_v3_internal.kill_switch is
+// the record; shared memory starts Unknown after a restart, until a batch reads the table).
+enum class KillSwitchState : std::uint8_t { Unknown, Clear, Tripped };
+
 struct SharedState {
     LWLock* lock;         // launcher fields, worker slots, restore sessions, versions
     LWLock* policy_lock;  // circuit breaker and rate buckets
@@ -127,6 +131,8 @@ struct SharedState {
     bool version_mismatch;
     char installed_version[kVersionBytes];
     RestoreSession restores[kMaxRestoreSessions];
+    KillSwitchState kill_switch;
+    TimestampTz kill_switch_cleared_at;  // the gate judges only what came after it
     TimestampTz launcher_started_at;
     WorkerSlot workers[settings::kMaxParallelLimit];
     pg_atomic_uint64 inventory_generation;

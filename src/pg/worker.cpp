@@ -11,6 +11,7 @@
 #include "pg/batch.hpp"
 #include "pg/claim.hpp"
 #include "pg/extension_version.hpp"
+#include "pg/kill_switch.hpp"
 #include "pg/retention.hpp"
 #include "pg/settings.hpp"
 #include "pg/shared_state.hpp"
@@ -30,6 +31,8 @@ namespace {
 // Work found but held by other workers: look again soon.
 constexpr long kBusyElsewhereSleepMs = 20;
 constexpr long kMaxErrorSleepMs = 10000;
+// How often worker 0 looks at the rollout gate when the kill switch is armed.
+constexpr TimestampTz kKillSwitchLookUs = USECS_PER_SEC;
 
 std::uint32_t g_generation = 0;
 
@@ -271,6 +274,22 @@ TimestampTz run_retention() {
     return GetCurrentTimestamp() + (more ? 0 : retention_interval());
 }
 
+// The kill switch's look at the gate (worker 0, once a second, unless the workers wait). A trip
+// is told to the other processes once its transaction has committed.
+void run_kill_switch() {
+    bool tripped = false;
+    const bool committed =
+        run_worker_transaction({"assignment_v3: evaluating the rollout gate"}, [&] {
+            if (check_service() == BatchVerdict::Processed) {
+                load_kill_switch();
+                tripped = evaluate_kill_switch(now_micros());
+            }
+        });
+    if (committed && tripped) {
+        publish_trip();
+    }
+}
+
 void mark_extension(ExtensionPresence presence, std::uint32_t attach_seen) {
     SharedState* state = shared_state();
     LWLockAcquire(state->lock, LW_EXCLUSIVE);
@@ -343,6 +362,7 @@ void av3_worker_main(Datum main_arg) {
 
     int consecutive_errors = 0;
     TimestampTz next_retention = GetCurrentTimestamp();
+    TimestampTz next_gate_look = GetCurrentTimestamp();
     for (;;) {
         CHECK_FOR_INTERRUPTS();
         if (ConfigReloadPending) {
@@ -358,6 +378,11 @@ void av3_worker_main(Datum main_arg) {
         if (slot_number == 0 && GetCurrentTimestamp() >= next_retention) {
             next_retention = run_retention();
         }
+        if (slot_number == 0 && settings::auto_rollback &&
+            GetCurrentTimestamp() >= next_gate_look) {
+            run_kill_switch();
+            next_gate_look = GetCurrentTimestamp() + kKillSwitchLookUs;
+        }
         const LoopStep step = run_one_batch(consecutive_errors);
         if (step.kind == LoopStep::ExtensionGone) {
             ereport(LOG, (errmsg("assignment_v3 worker %d stops: the extension no longer exists in "
@@ -369,9 +394,13 @@ void av3_worker_main(Datum main_arg) {
         consecutive_errors = step.kind == LoopStep::Failed ? consecutive_errors + 1 : 0;
         long sleep_ms = step.sleep_ms;
         if (slot_number == 0 && sleep_ms > 0) {
-            const long until_retention =
-                static_cast<long>((next_retention - GetCurrentTimestamp()) / 1000) + 1;
-            sleep_ms = std::max(0L, std::min(sleep_ms, until_retention));
+            TimestampTz next_duty = next_retention;
+            if (settings::auto_rollback) {
+                next_duty = std::min(next_duty, next_gate_look);
+            }
+            const long until_duty =
+                static_cast<long>((next_duty - GetCurrentTimestamp()) / 1000) + 1;
+            sleep_ms = std::max(0L, std::min(sleep_ms, until_duty));
         }
         if (sleep_ms > 0) {
             set_state(step.kind == LoopStep::Failed    ? WorkerState::Backoff

@@ -45,8 +45,10 @@ AS $fn$
                CASE e.event_type
                    WHEN 'booking.assignment_state_transition' THEN (e.context->>'from') || '>' || (e.context->>'to')
                    WHEN 'auto_assign.summary' THEN e.context->>'outcome'
+                   WHEN 'coordinator.manual_review' THEN e.context->>'legacy_would_seat'
                END,
-               CASE WHEN e.event_type IN ('coordinator.start', 'coordinator.manual_review') THEN e.restaurant_id END,
+               CASE WHEN e.event_type IN ('coordinator.start', 'coordinator.confirmed', 'coordinator.manual_review')
+                    THEN e.restaurant_id END,
                assignment_v3_internal.rollup_writer(), count(*),
                coalesce(sum((e.context->>'delay_ms')::float8), 0), max((e.context->>'delay_ms')::float8),
                max((e.context->>'latency_ms')::float8)
@@ -128,8 +130,7 @@ AS $$
            coalesce(sum(r.events) FILTER (WHERE r.event_type = outcome), 0)::bigint
     FROM assignment_v3_internal.rollup_window(window_length, as_of,
                                      hours_allowed => extract(epoch FROM decisions_per_bucket.bucket)::bigint % 3600 = 0) r
-    WHERE r.event_type IN ('coordinator.confirmed', 'coordinator.retry', 'coordinator.manual_review',
-                           'coordinator.error')
+    WHERE r.event_type IN ('coordinator.confirmed', 'coordinator.manual_review', 'coordinator.error')
     GROUP BY 1
 $$;
 
@@ -160,26 +161,6 @@ AS $$
     WHERE r.event_type = 'coordinator.retry'
     GROUP BY r.reason
     ORDER BY 2 DESC, 1
-$$;
-
-CREATE OR REPLACE FUNCTION manual_review_by_restaurant(window_length interval DEFAULT '24 hours',
-                                            as_of timestamptz DEFAULT now())
-RETURNS TABLE (restaurant_id uuid, restaurant text, invocations bigint, manual_reviews bigint,
-               manual_review_pct numeric)
-LANGUAGE sql STABLE SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
-    SELECT c.restaurant_id, rs.name, c.invocations, c.manual_reviews,
-           assignment_v3_internal.pct(c.manual_reviews, c.invocations)
-    FROM (SELECT r.restaurant_id,
-                 coalesce(sum(r.events) FILTER (WHERE r.event_type = 'coordinator.start'), 0)::bigint AS invocations,
-                 coalesce(sum(r.events) FILTER (WHERE r.event_type = 'coordinator.manual_review'), 0)::bigint
-                     AS manual_reviews
-          FROM assignment_v3_internal.rollup_window(window_length, as_of) r
-          WHERE r.event_type IN ('coordinator.start', 'coordinator.manual_review')
-          GROUP BY r.restaurant_id) c
-    LEFT JOIN assignment_v3.restaurants rs ON rs.id = c.restaurant_id
-    ORDER BY 5 DESC NULLS LAST, 3 DESC, 1
 $$;
 
 CREATE OR REPLACE FUNCTION confirmation_rate(window_length interval DEFAULT '24 hours', bucket interval DEFAULT '1 hour',
@@ -329,89 +310,6 @@ AS $$
     ORDER BY 2 DESC, 1
 $$;
 
-CREATE OR REPLACE FUNCTION rollout_gate(window_length interval DEFAULT '48 hours',
-                             min_success_pct numeric DEFAULT 97,
-                             max_manual_review_pct numeric DEFAULT 1,
-                             min_confirmation_pct numeric DEFAULT 95,
-                             max_error_pct numeric DEFAULT 1,
-                             max_circuit_trips integer DEFAULT 0,
-                             min_samples integer DEFAULT 200,
-                             as_of timestamptz DEFAULT now())
-RETURNS TABLE (check_name text, observed numeric, threshold numeric, passed boolean, on_failure text)
-LANGUAGE sql STABLE SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
-    WITH w AS (SELECT * FROM assignment_v3_internal.rollup_window(window_length, as_of)),
-    totals AS (
-        SELECT coalesce(sum(events) FILTER (WHERE event_type IN ('coordinator.confirmed', 'coordinator.retry',
-                   'coordinator.manual_review', 'coordinator.error')), 0) AS decisions,
-               coalesce(sum(events) FILTER (WHERE event_type = 'coordinator.confirmed'), 0) AS confirmed,
-               coalesce(sum(events) FILTER (WHERE event_type = 'coordinator.manual_review'), 0) AS manual_reviews,
-               coalesce(sum(events) FILTER (WHERE event_type = 'coordinator.start'), 0) AS invocations,
-               coalesce(sum(events) FILTER (WHERE event_type = 'coordinator.circuit_open'), 0) AS trips
-        FROM w),
-    buckets AS (
-        SELECT d.bucket_start AS b, coalesce(assignment_v3_internal.pct(d.of_outcome, d.decisions), 0) > max_error_pct AS bad
-        FROM assignment_v3_internal.decisions_per_bucket(window_length, '5 minutes', as_of, 'coordinator.error') d),
-    runs AS (  -- consecutive bad buckets: gaps-and-islands over the 5-minute grid
-        SELECT count(*) AS run_length
-        FROM (SELECT b, b - (row_number() OVER (ORDER BY b)) * interval '5 minutes' AS island
-              FROM buckets WHERE bad) s
-        GROUP BY island),
-    checks AS (
-        SELECT 1 AS n, 'sample_size' AS check_name, t.decisions AS observed, min_samples::numeric AS threshold,
-               t.decisions >= min_samples AS passed, 'hold' AS on_failure
-        FROM totals t
-        UNION ALL
-        SELECT 2, 'success_rate', assignment_v3_internal.pct(t.confirmed, t.decisions), min_success_pct,
-               coalesce(assignment_v3_internal.pct(t.confirmed, t.decisions) >= min_success_pct, false),
-               CASE WHEN coalesce(assignment_v3_internal.pct(t.confirmed, t.decisions), 100) < min_success_pct - 5
-                    THEN 'rollback' ELSE 'hold' END
-        FROM totals t
-        UNION ALL
-        SELECT 3, 'manual_review_rate', assignment_v3_internal.pct(t.manual_reviews, t.invocations), max_manual_review_pct,
-               coalesce(assignment_v3_internal.pct(t.manual_reviews, t.invocations) < max_manual_review_pct, false),
-               CASE WHEN coalesce(assignment_v3_internal.pct(t.manual_reviews, t.invocations), 0) >= 3 * max_manual_review_pct
-                    THEN 'rollback' ELSE 'hold' END
-        FROM totals t
-        UNION ALL
-        SELECT 4, 'confirmation_rate', assignment_v3_internal.pct(t.confirmed, t.confirmed + t.manual_reviews),
-               min_confirmation_pct,
-               coalesce(assignment_v3_internal.pct(t.confirmed, t.confirmed + t.manual_reviews) >= min_confirmation_pct, false),
-               CASE WHEN coalesce(assignment_v3_internal.pct(t.confirmed, t.confirmed + t.manual_reviews), 100)
-                         < min_confirmation_pct - 5
-                    THEN 'rollback' ELSE 'hold' END
-        FROM totals t
-        UNION ALL
-        SELECT 5, 'sustained_errors', coalesce((SELECT max(run_length) FROM runs), 0), 1,
-               coalesce((SELECT max(run_length) FROM runs), 0) <= 1, 'rollback'
-        UNION ALL
-        SELECT 6, 'circuit_trips', t.trips, max_circuit_trips, t.trips <= max_circuit_trips, 'rollback'
-        FROM totals t)
-    SELECT check_name, observed, threshold, passed, on_failure FROM checks ORDER BY n
-$$;
-
-CREATE OR REPLACE FUNCTION rollout_verdict(window_length interval DEFAULT '48 hours',
-                                min_success_pct numeric DEFAULT 97,
-                                max_manual_review_pct numeric DEFAULT 1,
-                                min_confirmation_pct numeric DEFAULT 95,
-                                max_error_pct numeric DEFAULT 1,
-                                max_circuit_trips integer DEFAULT 0,
-                                min_samples integer DEFAULT 200,
-                                as_of timestamptz DEFAULT now())
-RETURNS text
-LANGUAGE sql STABLE SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
-    SELECT CASE
-               WHEN bool_or(NOT g.passed AND g.on_failure = 'rollback') THEN 'rollback'
-               WHEN bool_or(NOT g.passed) THEN 'hold'
-               ELSE 'proceed'
-           END
-    FROM assignment_v3.rollout_gate(window_length, min_success_pct, max_manual_review_pct, min_confirmation_pct,
-                                    max_error_pct, max_circuit_trips, min_samples, as_of) g
-$$;
-
 CREATE OR REPLACE FUNCTION grant_worker_privileges(worker_role name) RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -465,6 +363,247 @@ END;
 $$;
 
 --------------------------------------------------------------------------------------------
+-- The gate judges the pipeline per booking decided (docs/rollout-runbook.md, "The gate")
+--------------------------------------------------------------------------------------------
+-- Result types change: dropped and created again, with their privileges and comments.
+DROP FUNCTION rollout_verdict(interval, numeric, numeric, numeric, numeric, integer, integer, timestamptz);
+DROP FUNCTION rollout_gate(interval, numeric, numeric, numeric, numeric, integer, integer, timestamptz);
+DROP FUNCTION manual_review_by_restaurant(interval, timestamptz);
+
+-- Manual review rate of the V3 coordinator per restaurant, over the bookings it decided
+-- (highest first); how many of those manual reviews the legacy rule would have seated.
+CREATE FUNCTION manual_review_by_restaurant(window_length interval DEFAULT '24 hours',
+                                            as_of timestamptz DEFAULT now())
+RETURNS TABLE (restaurant_id uuid, restaurant text, invocations bigint, decided bigint, manual_reviews bigint,
+               manual_review_pct numeric, legacy_would_seat bigint)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT c.restaurant_id, rs.name, c.invocations, c.decided, c.manual_reviews,
+           assignment_v3_internal.pct(c.manual_reviews, c.decided), c.legacy_would_seat
+    FROM (SELECT r.restaurant_id,
+                 coalesce(sum(r.events) FILTER (WHERE r.event_type = 'coordinator.start'), 0)::bigint AS invocations,
+                 coalesce(sum(r.events) FILTER (WHERE r.event_type IN ('coordinator.confirmed',
+                                                                       'coordinator.manual_review')), 0)::bigint
+                     AS decided,
+                 coalesce(sum(r.events) FILTER (WHERE r.event_type = 'coordinator.manual_review'), 0)::bigint
+                     AS manual_reviews,
+                 coalesce(sum(r.events) FILTER (WHERE r.event_type = 'coordinator.manual_review'
+                                                  AND r.detail = 'true'), 0)::bigint AS legacy_would_seat
+          FROM assignment_v3_internal.rollup_window(window_length, as_of) r
+          WHERE r.event_type IN ('coordinator.start', 'coordinator.confirmed', 'coordinator.manual_review')
+          GROUP BY r.restaurant_id) c
+    LEFT JOIN assignment_v3.restaurants rs ON rs.id = c.restaurant_id
+    ORDER BY 5 DESC NULLS LAST, 3 DESC, 1
+$$;
+COMMENT ON FUNCTION manual_review_by_restaurant(interval, timestamptz) IS
+    'Manual review rate of the V3 coordinator per restaurant, highest first.';
+REVOKE ALL ON FUNCTION manual_review_by_restaurant(interval, timestamptz) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION manual_review_by_restaurant(interval, timestamptz) TO pg_monitor;
+
+-- The window's V3 counts, by what they say about the pipeline.
+CREATE FUNCTION assignment_v3_internal.gate_counts(window_length interval, as_of timestamptz)
+RETURNS TABLE (confirmed numeric, manual_legacy_would_seat numeric, manual_capacity numeric, errors numeric,
+               trips numeric, retries_no_table numeric, retries_rate_limited numeric, lock_contention numeric,
+               invocations numeric)
+LANGUAGE sql STABLE
+AS $$
+    SELECT coalesce(sum(events) FILTER (WHERE event_type = 'coordinator.confirmed'), 0),
+           coalesce(sum(events) FILTER (WHERE event_type = 'coordinator.manual_review' AND detail = 'true'), 0),
+           coalesce(sum(events) FILTER (WHERE event_type = 'coordinator.manual_review'
+                                          AND detail IS DISTINCT FROM 'true'), 0),
+           coalesce(sum(events) FILTER (WHERE event_type = 'coordinator.error'), 0),
+           coalesce(sum(events) FILTER (WHERE event_type = 'coordinator.circuit_open'), 0),
+           coalesce(sum(events) FILTER (WHERE event_type = 'coordinator.retry'
+                                          AND reason IN ('no_assignment', 'capacity_exceeded')), 0),
+           coalesce(sum(events) FILTER (WHERE event_type = 'coordinator.retry' AND reason = 'rate_limited'), 0),
+           coalesce(sum(events) FILTER (WHERE event_type = 'coordinator.lock_contention'), 0),
+           coalesce(sum(events) FILTER (WHERE event_type = 'coordinator.start'), 0)
+    FROM assignment_v3_internal.rollup_window(window_length, as_of)
+$$;
+REVOKE ALL ON FUNCTION assignment_v3_internal.gate_counts(interval, timestamptz) FROM PUBLIC;
+
+-- What shadow mode saw in the window: of the booking versions both planned, the share V3 would
+-- have seated and the share legacy seated (the runbook's "compare shadow vs. legacy success
+-- rates"). No rows without shadow plans.
+CREATE FUNCTION assignment_v3_internal.shadow_baseline(window_length interval, as_of timestamptz)
+RETURNS TABLE (compared bigint, v3_would_seat_pct numeric, legacy_seated_pct numeric)
+LANGUAGE sql STABLE
+AS $$
+    SELECT count(*),
+           assignment_v3_internal.pct(count(*) FILTER (WHERE p.outcome = 'confirmed'), count(*)),
+           assignment_v3_internal.pct(count(*) FILTER (WHERE p.legacy_outcome = 'confirmed'), count(*))
+    FROM assignment_v3.shadow_plans p
+    WHERE p.computed_at >= as_of - window_length AND p.computed_at <= as_of
+      AND p.legacy_outcome IN ('confirmed', 'manual_review')
+    HAVING count(*) > 0
+$$;
+REVOKE ALL ON FUNCTION assignment_v3_internal.shadow_baseline(interval, timestamptz) FROM PUBLIC;
+
+-- The evidence behind the gate: one row per count, by category.
+CREATE FUNCTION rollout_evidence(window_length interval DEFAULT '48 hours', as_of timestamptz DEFAULT now())
+RETURNS TABLE (category text, measure text, observed numeric, meaning text)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT e.* FROM assignment_v3_internal.gate_counts(window_length, as_of) c
+    CROSS JOIN LATERAL (VALUES
+        ('decided', 'confirmed', c.confirmed, 'bookings V3 seated'),
+        ('decided', 'manual_review', c.manual_legacy_would_seat + c.manual_capacity,
+         'bookings V3 sent to manual review'),
+        ('pipeline', 'errors', c.errors, 'invocations that failed unexpectedly (coordinator.error)'),
+        ('pipeline', 'circuit_trips', c.trips, 'times the circuit breaker opened'),
+        ('pipeline', 'manual_review_legacy_would_seat', c.manual_legacy_would_seat,
+         'manual reviews of parties the legacy first-fit rule would have seated'),
+        ('capacity', 'manual_review_nobody_could_seat', c.manual_capacity,
+         'manual reviews no pipeline could avoid: full, party too large, in the past'),
+        ('capacity', 'retries_no_table_free', c.retries_no_table,
+         'retries because no table (or covers) was free at the time'),
+        ('back_pressure', 'retries_rate_limited', c.retries_rate_limited,
+         'retries the rate limiter scheduled (each waits for a reserved slot)'),
+        ('back_pressure', 'lock_contention', c.lock_contention,
+         'invocations that found the restaurant served by another transaction'),
+        ('volume', 'invocations', c.invocations, 'V3 invocations (coordinator.start)')) AS e(category, measure, observed, meaning)
+    UNION ALL
+    SELECT 'baseline', m.measure, m.observed, m.meaning
+    FROM assignment_v3_internal.shadow_baseline(window_length, as_of) s
+    CROSS JOIN LATERAL (VALUES
+        ('shadow_compared', s.compared::numeric, 'booking versions both V3 (shadow) and legacy decided'),
+        ('shadow_v3_would_seat_pct', s.v3_would_seat_pct, 'share V3 would have seated'),
+        ('shadow_legacy_seated_pct', s.legacy_seated_pct, 'share legacy seated')) AS m(measure, observed, meaning)
+$$;
+COMMENT ON FUNCTION rollout_evidence(interval, timestamptz) IS
+    'What the gate counted over a window, by category: decided, pipeline (failures), capacity, '
+    'back_pressure, volume, and the shadow baseline when shadow plans exist.';
+REVOKE ALL ON FUNCTION rollout_evidence(interval, timestamptz) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION rollout_evidence(interval, timestamptz) TO pg_monitor;
+
+-- One row per check: observed, threshold, passed, and what a failure means: 'hold' (wait, look,
+-- do not widen the rollout) or 'rollback'.
+--   sample_size        bookings V3 decided (confirmed or manual review) >= min_samples, else
+--                      hold: an idle window proves nothing
+--   success_rate       % seated of the bookings V3 decided that any pipeline could have seated
+--                      (confirmed / (confirmed + manual reviews legacy would have avoided))
+--                      >= min_success_pct; hold, rollback when 5 points or more below
+--   manual_review_rate % of the bookings V3 decided sent to a manual review the legacy planner
+--                      would have avoided < max_manual_review_pct; hold, rollback at three
+--                      times the threshold
+--   sustained_errors   longest run of consecutive 5-minute buckets whose errors exceed
+--                      max_error_pct of the decisions (confirmed, manual review, error); a
+--                      single spike (1) passes, 2 or more: rollback
+--   circuit_trips      coordinator.circuit_open events <= max_circuit_trips, else rollback
+--   shadow_vs_legacy   where shadow plans exist: V3's would-seat share minus legacy's seated
+--                      share, in points, >= -max_manual_review_pct; hold (no shadow plans: passed)
+CREATE FUNCTION rollout_gate(window_length interval DEFAULT '48 hours',
+                             min_success_pct numeric DEFAULT 97,
+                             max_manual_review_pct numeric DEFAULT 1,
+                             max_error_pct numeric DEFAULT 1,
+                             max_circuit_trips integer DEFAULT 0,
+                             min_samples integer DEFAULT 200,
+                             as_of timestamptz DEFAULT now())
+RETURNS TABLE (check_name text, observed numeric, threshold numeric, passed boolean, on_failure text)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH t AS (SELECT c.*, c.confirmed + c.manual_legacy_would_seat + c.manual_capacity AS decided,
+                      assignment_v3_internal.pct(c.confirmed, c.confirmed + c.manual_legacy_would_seat) AS success,
+                      assignment_v3_internal.pct(c.manual_legacy_would_seat,
+                                                 c.confirmed + c.manual_legacy_would_seat + c.manual_capacity) AS manual
+               FROM assignment_v3_internal.gate_counts(window_length, as_of) c),
+    buckets AS (
+        SELECT d.bucket_start AS b, coalesce(assignment_v3_internal.pct(d.of_outcome, d.decisions), 0) > max_error_pct AS bad
+        FROM assignment_v3_internal.decisions_per_bucket(window_length, '5 minutes', as_of, 'coordinator.error') d),
+    runs AS (  -- consecutive bad buckets: gaps-and-islands over the 5-minute grid
+        SELECT count(*) AS run_length
+        FROM (SELECT b, b - (row_number() OVER (ORDER BY b)) * interval '5 minutes' AS island
+              FROM buckets WHERE bad) s
+        GROUP BY island),
+    shadow AS (SELECT s.v3_would_seat_pct - s.legacy_seated_pct AS gap
+               FROM assignment_v3_internal.shadow_baseline(window_length, as_of) s),
+    checks AS (
+        SELECT 1 AS n, 'sample_size' AS check_name, t.decided AS observed, min_samples::numeric AS threshold,
+               t.decided >= min_samples AS passed, 'hold' AS on_failure
+        FROM t
+        UNION ALL
+        SELECT 2, 'success_rate', t.success, min_success_pct,
+               coalesce(t.success >= min_success_pct, false),
+               CASE WHEN coalesce(t.success, 100) < min_success_pct - 5 THEN 'rollback' ELSE 'hold' END
+        FROM t
+        UNION ALL
+        SELECT 3, 'manual_review_rate', t.manual, max_manual_review_pct,
+               coalesce(t.manual < max_manual_review_pct, false),
+               CASE WHEN coalesce(t.manual, 0) >= 3 * max_manual_review_pct THEN 'rollback' ELSE 'hold' END
+        FROM t
+        UNION ALL
+        SELECT 4, 'sustained_errors', coalesce((SELECT max(run_length) FROM runs), 0), 1,
+               coalesce((SELECT max(run_length) FROM runs), 0) <= 1, 'rollback'
+        UNION ALL
+        SELECT 5, 'circuit_trips', t.trips, max_circuit_trips, t.trips <= max_circuit_trips, 'rollback'
+        FROM t
+        UNION ALL
+        SELECT 6, 'shadow_vs_legacy', (SELECT gap FROM shadow), -max_manual_review_pct,
+               coalesce((SELECT gap FROM shadow) >= -max_manual_review_pct, true), 'hold')
+    SELECT check_name, observed, threshold, passed, on_failure FROM checks ORDER BY n
+$$;
+COMMENT ON FUNCTION rollout_gate(interval, numeric, numeric, numeric, integer, integer, timestamptz) IS
+    'The runbook''s exit criteria over a window, judged per booking V3 decided: one row per check '
+    '(observed, threshold, passed, on_failure). rollout_evidence() shows what was counted.';
+REVOKE ALL ON FUNCTION rollout_gate(interval, numeric, numeric, numeric, integer, integer, timestamptz) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION rollout_gate(interval, numeric, numeric, numeric, integer, integer, timestamptz) TO pg_monitor;
+
+-- proceed (every check passed), hold (a check failed that asks to wait), rollback.
+CREATE FUNCTION rollout_verdict(window_length interval DEFAULT '48 hours',
+                                min_success_pct numeric DEFAULT 97,
+                                max_manual_review_pct numeric DEFAULT 1,
+                                max_error_pct numeric DEFAULT 1,
+                                max_circuit_trips integer DEFAULT 0,
+                                min_samples integer DEFAULT 200,
+                                as_of timestamptz DEFAULT now())
+RETURNS text
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE
+               WHEN bool_or(NOT g.passed AND g.on_failure = 'rollback') THEN 'rollback'
+               WHEN bool_or(NOT g.passed) THEN 'hold'
+               ELSE 'proceed'
+           END
+    FROM assignment_v3.rollout_gate(window_length, min_success_pct, max_manual_review_pct, max_error_pct,
+                                    max_circuit_trips, min_samples, as_of) g
+$$;
+COMMENT ON FUNCTION rollout_verdict(interval, numeric, numeric, numeric, integer, integer, timestamptz) IS
+    'proceed, hold or rollback: the verdict of rollout_gate() over the same window and thresholds.';
+REVOKE ALL ON FUNCTION rollout_verdict(interval, numeric, numeric, numeric, integer, integer, timestamptz) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION rollout_verdict(interval, numeric, numeric, numeric, integer, integer, timestamptz) TO pg_monitor;
+
+--------------------------------------------------------------------------------------------
+-- The automatic kill switch
+--------------------------------------------------------------------------------------------
+
+CREATE TABLE assignment_v3_internal.kill_switch (
+    singleton  boolean PRIMARY KEY DEFAULT true
+        CONSTRAINT kill_switch_has_one_row CHECK (singleton),
+    tripped_at timestamptz,  -- NULL: not tripped
+    reason     text,
+    evidence   jsonb,
+    cleared_at timestamptz,  -- the gate judges only what happened after the last clear
+    cleared_by text
+);
+COMMENT ON TABLE assignment_v3_internal.kill_switch IS
+    'The automatic kill switch: tripped (tripped_at, reason, evidence) until cleared by clear_auto_rollback().';
+REVOKE ALL ON TABLE assignment_v3_internal.kill_switch FROM PUBLIC;
+-- A tripped switch stays tripped through a backup and restore.
+SELECT pg_catalog.pg_extension_config_dump('assignment_v3_internal.kill_switch', '');
+
+CREATE FUNCTION clear_auto_rollback() RETURNS boolean
+AS 'MODULE_PATHNAME', 'av3_clear_auto_rollback' LANGUAGE C VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION clear_auto_rollback() IS
+    'Puts V3 back in service after the kill switch tripped (the gate then judges only what happens '
+    'from now on); returns false when it was not tripped.';
+REVOKE ALL ON FUNCTION clear_auto_rollback() FROM PUBLIC;
+
+--------------------------------------------------------------------------------------------
 -- status() says whether the workers serve, and why not
 --------------------------------------------------------------------------------------------
 
@@ -480,13 +619,14 @@ CREATE FUNCTION status(
     OUT rollout_percent integer, OUT max_parallel integer, OUT launcher text, OUT workers_running integer,
     OUT queue_depth bigint, OUT due_now bigint, OUT oldest_due timestamptz, OUT manual_review bigint,
     OUT circuit_state text, OUT circuit_trips bigint, OUT service text, OUT service_detail text,
-    OUT extension_version text, OUT library_version text)
+    OUT extension_version text, OUT library_version text, OUT auto_rollback text,
+    OUT auto_rollback_at timestamptz, OUT auto_rollback_reason text)
 RETURNS record
 LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT CASE
-               WHEN current_setting('assignment_v3.enabled')::boolean
+               WHEN current_setting('assignment_v3.enabled')::boolean AND k.tripped_at IS NULL
                    THEN CASE WHEN current_setting('assignment_v3.rollout_percent')::int = 100
                              THEN 'v3' ELSE 'v3 partial' END
                WHEN current_setting('assignment_v3.shadow')::boolean
@@ -506,7 +646,11 @@ AS $$
            c.state, c.trips,
            s.service, s.detail,
            (SELECT e.extversion FROM pg_catalog.pg_extension e WHERE e.extname = 'assignment_v3'),
-           s.library_version
+           s.library_version,
+           CASE WHEN k.tripped_at IS NOT NULL THEN 'tripped'
+                WHEN current_setting('assignment_v3.auto_rollback')::boolean THEN 'armed'
+                ELSE 'off' END,
+           k.tripped_at, k.reason
     FROM (SELECT count(*) AS queue_depth,
                  count(*) FILTER (WHERE b.next_attempt_at <= now()) AS due_now,
                  min(b.next_attempt_at) FILTER (WHERE b.next_attempt_at <= now()) AS oldest_due
@@ -514,6 +658,7 @@ AS $$
           WHERE b.status = 'pending' AND b.assignment_state IN ('created', 'retry_scheduled')) q,
          assignment_v3.circuit_breaker() c,
          assignment_v3_internal.service_state() s
+         LEFT JOIN assignment_v3_internal.kill_switch k ON true
 $$;
 REVOKE ALL ON FUNCTION status() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION status() TO pg_monitor;
@@ -894,8 +1039,9 @@ COMMENT ON FUNCTION circuit_breaker() IS
 COMMENT ON FUNCTION launcher() IS
     'The launcher: its state (running, waiting for database, waiting for extension, not running, ...), process and database.';
 COMMENT ON FUNCTION status() IS
-    'Effective mode, rollout flags, workers, queue depth, oldest due booking, circuit state, and '
-    'whether the workers serve (service: serving, paused, restoring, version mismatch, standby, ...).';
+    'Effective mode, rollout flags, workers, queue depth, oldest due booking, circuit state, '
+    'whether the workers serve (service: serving, paused, restoring, version mismatch, standby, ...) '
+    'and the kill switch (auto_rollback: off, armed or tripped, with when and why).';
 COMMENT ON FUNCTION check_invariants() IS
     'Rows describe violations: double-booked tables, confirmed bookings without enough seats, '
     'on inactive tables or on tables that can no longer be combined, tables held by unconfirmed '
@@ -927,9 +1073,18 @@ COMMENT ON FUNCTION latency(interval, timestamptz) IS
     'Booking-to-confirmation latency per pipeline: p50, p95, p99 (2% resolution) and the exact maximum.';
 COMMENT ON FUNCTION shadow_agreement(interval, timestamptz) IS
     'How V3''s shadow plans compare with what the legacy planner did for the same booking version.';
-COMMENT ON FUNCTION rollout_gate(interval, numeric, numeric, numeric, numeric, integer, integer, timestamptz) IS
-    'The runbook''s exit criteria over a window: one row per check (observed, threshold, passed, on_failure).';
-COMMENT ON FUNCTION rollout_verdict(interval, numeric, numeric, numeric, numeric, integer, integer, timestamptz) IS
+COMMENT ON FUNCTION rollout_evidence(interval, timestamptz) IS
+    'What the gate counted over a window, by category: decided, pipeline (failures), capacity, '
+    'back_pressure, volume, and the shadow baseline when shadow plans exist.';
+COMMENT ON FUNCTION rollout_gate(interval, numeric, numeric, numeric, integer, integer, timestamptz) IS
+    'The runbook''s exit criteria over a window, judged per booking V3 decided: one row per check '
+    '(observed, threshold, passed, on_failure). rollout_evidence() shows what was counted.';
+COMMENT ON FUNCTION rollout_verdict(interval, numeric, numeric, numeric, integer, integer, timestamptz) IS
     'proceed, hold or rollback: the verdict of rollout_gate() over the same window and thresholds.';
+COMMENT ON TABLE assignment_v3_internal.kill_switch IS
+    'The automatic kill switch: tripped (tripped_at, reason, evidence) until cleared by clear_auto_rollback().';
+COMMENT ON FUNCTION clear_auto_rollback() IS
+    'Puts V3 back in service after the kill switch tripped (the gate then judges only what happens '
+    'from now on); returns false when it was not tripped.';
 
 SELECT assignment_v3_internal.attach_workers();

@@ -199,5 +199,32 @@ TEST(Invocation, AfterAnInventoryChangeNoFitMeansManualReviewAtOnce) {
     EXPECT_EQ(plan_invocation(reseat, g.view(), g.settings, kNow).outcome, Outcome::Confirmed);
 }
 
+TEST(Invocation, AManualReviewSaysWhetherTheLegacyRuleWouldHaveSeatedTheParty) {
+    // Full: every table taken. Nobody could seat it: capacity, not a pipeline failure.
+    Fixture full;
+    for (int t = 1; t <= 3; ++t) {
+        full.schedule.reserve(full.inventory.index_of(Uuid::from_number(t)), Interval{0, 5000});
+    }
+    full.settings.max_retries = 0;
+    InvocationPlan nobody = plan_invocation(booking(2), full.view(), full.settings, kNow);
+    EXPECT_EQ(nobody.outcome, Outcome::ManualReview);
+    EXPECT_EQ(nobody.reason, reason::kRetriesExhausted);
+    EXPECT_FALSE(nobody.legacy_would_seat);
+    // Tables free, but V3 keeps the covers cap, which the legacy rule ignores: legacy would
+    // have seated it.
+    Fixture capped;
+    capped.covers = CoversLedger(3);
+    capped.covers.add(Interval{500, 1500}, 2);
+    capped.settings.max_retries = 0;
+    InvocationPlan legacy = plan_invocation(booking(2), capped.view(), capped.settings, kNow);
+    EXPECT_EQ(legacy.outcome, Outcome::ManualReview);
+    EXPECT_TRUE(legacy.legacy_would_seat);
+    // Too large for any single table: neither would seat it.
+    Fixture f;
+    EXPECT_FALSE(plan_invocation(booking(9), f.view(), f.settings, kNow).legacy_would_seat);
+    // A combination V3 seats is beyond legacy; that is a success, not compared.
+    EXPECT_EQ(plan_invocation(booking(8), f.view(), f.settings, kNow).outcome, Outcome::Confirmed);
+}
+
 }  // namespace
 }  // namespace av3

@@ -98,13 +98,14 @@ CREATE FUNCTION status(
     OUT rollout_percent integer, OUT max_parallel integer, OUT launcher text, OUT workers_running integer,
     OUT queue_depth bigint, OUT due_now bigint, OUT oldest_due timestamptz, OUT manual_review bigint,
     OUT circuit_state text, OUT circuit_trips bigint, OUT service text, OUT service_detail text,
-    OUT extension_version text, OUT library_version text)
+    OUT extension_version text, OUT library_version text, OUT auto_rollback text,
+    OUT auto_rollback_at timestamptz, OUT auto_rollback_reason text)
 RETURNS record
 LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT CASE
-               WHEN current_setting('assignment_v3.enabled')::boolean
+               WHEN current_setting('assignment_v3.enabled')::boolean AND k.tripped_at IS NULL
                    THEN CASE WHEN current_setting('assignment_v3.rollout_percent')::int = 100
                              THEN 'v3' ELSE 'v3 partial' END
                WHEN current_setting('assignment_v3.shadow')::boolean
@@ -124,7 +125,11 @@ AS $$
            c.state, c.trips,
            s.service, s.detail,
            (SELECT e.extversion FROM pg_catalog.pg_extension e WHERE e.extname = 'assignment_v3'),
-           s.library_version
+           s.library_version,
+           CASE WHEN k.tripped_at IS NOT NULL THEN 'tripped'
+                WHEN current_setting('assignment_v3.auto_rollback')::boolean THEN 'armed'
+                ELSE 'off' END,
+           k.tripped_at, k.reason
     FROM (SELECT count(*) AS queue_depth,
                  count(*) FILTER (WHERE b.next_attempt_at <= now()) AS due_now,
                  min(b.next_attempt_at) FILTER (WHERE b.next_attempt_at <= now()) AS oldest_due
@@ -132,9 +137,11 @@ AS $$
           WHERE b.status = 'pending' AND b.assignment_state IN ('created', 'retry_scheduled')) q,
          assignment_v3.circuit_breaker() c,
          assignment_v3_internal.service_state() s
+         LEFT JOIN assignment_v3_internal.kill_switch k ON true
 $$;
 COMMENT ON FUNCTION status() IS
-    'Effective mode, rollout flags, workers, queue depth, oldest due booking, circuit state, and '
-    'whether the workers serve (service: serving, paused, restoring, version mismatch, standby, ...).';
+    'Effective mode, rollout flags, workers, queue depth, oldest due booking, circuit state, '
+    'whether the workers serve (service: serving, paused, restoring, version mismatch, standby, ...) '
+    'and the kill switch (auto_rollback: off, armed or tripped, with when and why).';
 REVOKE ALL ON FUNCTION status() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION status() TO pg_monitor;

@@ -15,8 +15,10 @@ CREATE TABLE assignment_v3_internal.event_rollup (
     source         text NOT NULL,
     event_type     text NOT NULL,
     reason         text,                  -- context->>'reason'
-    detail         text,                  -- transitions: 'from>to'; auto_assign.summary: its outcome
-    restaurant_id  uuid,                  -- for the per-restaurant questions only (start, manual review)
+    detail         text,                  -- transitions: 'from>to'; auto_assign.summary: its outcome;
+                                          -- coordinator.manual_review: legacy_would_seat
+    restaurant_id  uuid,                  -- for the per-restaurant questions only (start, confirmed,
+                                          -- manual review)
     writer         integer NOT NULL,
     events         bigint NOT NULL,
     delay_ms_sum   double precision NOT NULL DEFAULT 0,
@@ -77,8 +79,10 @@ AS $fn$
                CASE e.event_type
                    WHEN 'booking.assignment_state_transition' THEN (e.context->>'from') || '>' || (e.context->>'to')
                    WHEN 'auto_assign.summary' THEN e.context->>'outcome'
+                   WHEN 'coordinator.manual_review' THEN e.context->>'legacy_would_seat'
                END,
-               CASE WHEN e.event_type IN ('coordinator.start', 'coordinator.manual_review') THEN e.restaurant_id END,
+               CASE WHEN e.event_type IN ('coordinator.start', 'coordinator.confirmed', 'coordinator.manual_review')
+                    THEN e.restaurant_id END,
                assignment_v3_internal.rollup_writer(), count(*),
                coalesce(sum((e.context->>'delay_ms')::float8), 0), max((e.context->>'delay_ms')::float8),
                max((e.context->>'latency_ms')::float8)

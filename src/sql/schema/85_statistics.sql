@@ -87,22 +87,28 @@ COMMENT ON FUNCTION retry_reasons(interval, timestamptz) IS
 REVOKE ALL ON FUNCTION retry_reasons(interval, timestamptz) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION retry_reasons(interval, timestamptz) TO pg_monitor;
 
--- Manual review rate of the V3 coordinator, per restaurant (highest first).
+-- Manual review rate of the V3 coordinator per restaurant, over the bookings it decided
+-- (highest first); how many of those manual reviews the legacy rule would have seated.
 CREATE FUNCTION manual_review_by_restaurant(window_length interval DEFAULT '24 hours',
                                             as_of timestamptz DEFAULT now())
-RETURNS TABLE (restaurant_id uuid, restaurant text, invocations bigint, manual_reviews bigint,
-               manual_review_pct numeric)
+RETURNS TABLE (restaurant_id uuid, restaurant text, invocations bigint, decided bigint, manual_reviews bigint,
+               manual_review_pct numeric, legacy_would_seat bigint)
 LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT c.restaurant_id, rs.name, c.invocations, c.manual_reviews,
-           assignment_v3_internal.pct(c.manual_reviews, c.invocations)
+    SELECT c.restaurant_id, rs.name, c.invocations, c.decided, c.manual_reviews,
+           assignment_v3_internal.pct(c.manual_reviews, c.decided), c.legacy_would_seat
     FROM (SELECT r.restaurant_id,
                  coalesce(sum(r.events) FILTER (WHERE r.event_type = 'coordinator.start'), 0)::bigint AS invocations,
+                 coalesce(sum(r.events) FILTER (WHERE r.event_type IN ('coordinator.confirmed',
+                                                                       'coordinator.manual_review')), 0)::bigint
+                     AS decided,
                  coalesce(sum(r.events) FILTER (WHERE r.event_type = 'coordinator.manual_review'), 0)::bigint
-                     AS manual_reviews
+                     AS manual_reviews,
+                 coalesce(sum(r.events) FILTER (WHERE r.event_type = 'coordinator.manual_review'
+                                                  AND r.detail = 'true'), 0)::bigint AS legacy_would_seat
           FROM assignment_v3_internal.rollup_window(window_length, as_of) r
-          WHERE r.event_type IN ('coordinator.start', 'coordinator.manual_review')
+          WHERE r.event_type IN ('coordinator.start', 'coordinator.confirmed', 'coordinator.manual_review')
           GROUP BY r.restaurant_id) c
     LEFT JOIN assignment_v3.restaurants rs ON rs.id = c.restaurant_id
     ORDER BY 5 DESC NULLS LAST, 3 DESC, 1
@@ -112,8 +118,9 @@ COMMENT ON FUNCTION manual_review_by_restaurant(interval, timestamptz) IS
 REVOKE ALL ON FUNCTION manual_review_by_restaurant(interval, timestamptz) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION manual_review_by_restaurant(interval, timestamptz) TO pg_monitor;
 
--- V3 decisions per time bucket, and how many were of one outcome. Decisions are the outcomes
--- that decide something: confirmed, retry, manual_review, error (noops are not decisions).
+-- V3 decisions per time bucket, and how many were of one outcome. A decision settles a booking
+-- (confirmed, manual_review) or fails (error); a retry (rate limited, no table free yet) decides
+-- nothing yet: the booking is counted once, when it is decided. Noops are not decisions.
 -- Shared by confirmation_rate(), error_rate() and the gate.
 CREATE FUNCTION assignment_v3_internal.decisions_per_bucket(window_length interval, bucket interval, as_of timestamptz, outcome text)
 RETURNS TABLE (bucket_start timestamptz, decisions bigint, of_outcome bigint)
@@ -123,8 +130,7 @@ AS $$
            coalesce(sum(r.events) FILTER (WHERE r.event_type = outcome), 0)::bigint
     FROM assignment_v3_internal.rollup_window(window_length, as_of,
                                      hours_allowed => extract(epoch FROM decisions_per_bucket.bucket)::bigint % 3600 = 0) r
-    WHERE r.event_type IN ('coordinator.confirmed', 'coordinator.retry', 'coordinator.manual_review',
-                           'coordinator.error')
+    WHERE r.event_type IN ('coordinator.confirmed', 'coordinator.manual_review', 'coordinator.error')
     GROUP BY 1
 $$;
 REVOKE ALL ON FUNCTION assignment_v3_internal.decisions_per_bucket(interval, interval, timestamptz, text) FROM PUBLIC;
