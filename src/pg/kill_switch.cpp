@@ -155,11 +155,16 @@ bool evaluate_kill_switch(Micros now) {
         return false;
     }
     // The window, and never what happened before the last clear (a person put V3 back in
-    // service: the gate judges only what came after).
+    // service: the gate judges only what came after). The statistics count whole minutes, so
+    // the minute of the clear is left out too: the switch judges from the next one on.
     double window_s = settings::auto_rollback_window_s;
     const TimestampTz cleared_at = cleared_at_now();
     if (cleared_at != 0) {
-        window_s = std::min(window_s, static_cast<double>(now - cleared_at) / kMicrosPerSecond);
+        const TimestampTz judge_from = cleared_at - cleared_at % kMicrosPerMinute + kMicrosPerMinute;
+        window_s = std::min(window_s, static_cast<double>(now - judge_from) / kMicrosPerSecond);
+        if (window_s <= 0) {
+            return false;
+        }
     }
     Rows verdict = judge().run({{Float8GetDatum(window_s), false},
                                 {Int32GetDatum(settings::auto_rollback_min_samples), false},
