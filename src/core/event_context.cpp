@@ -32,19 +32,18 @@ std::string join(const std::vector<std::pair<const std::string*, const std::stri
     return out;
 }
 
-// The first `budget` bytes of `text` (not splitting a UTF-8 character) followed by "...".
-std::string shortened(const std::string& text, std::size_t budget) {
+}  // namespace
+
+std::string shortened(std::string_view text, std::size_t budget) {
     if (text.size() <= budget) {
-        return text;
+        return std::string(text);
     }
     std::size_t cut = budget;
     while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) {
         --cut;  // step back over UTF-8 continuation bytes
     }
-    return text.substr(0, cut) + "...";
+    return std::string(text.substr(0, cut)) + "...";
 }
-
-}  // namespace
 
 void append_json_string(std::string& out, std::string_view text) {
     out.push_back('"');

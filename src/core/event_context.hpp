@@ -51,6 +51,10 @@ private:
     std::vector<Field> fields_;
 };
 
+// The first `budget` bytes of `text` (not splitting a UTF-8 character) followed by "...", or
+// `text` itself when it fits.
+std::string shortened(std::string_view text, std::size_t budget);
+
 // Appends `text` as a JSON string literal (quoted, escaped) to `out`.
 void append_json_string(std::string& out, std::string_view text);
 

@@ -1,5 +1,6 @@
 #include "pg/booking_writes.hpp"
 
+#include "pg/decision_notices.hpp"
 #include "pg/spi.hpp"
 #include "pg/transaction_hooks.hpp"
 
@@ -139,6 +140,7 @@ void BookingWriter::write_all(const std::vector<BookingWrite*>& writes) {
         events.append(std::move(copy));
     }
     events.flush();
+    announce_decisions(writes, cause_);
 }
 
 void BookingWriter::flush_bulk() {

@@ -15,6 +15,7 @@ bool paused = false;
 bool auto_rollback = false;
 int auto_rollback_window_s = 600;
 int auto_rollback_min_samples = 100;
+bool notify = true;
 char* database = nullptr;
 char* role = nullptr;
 int batch_size = 200;
@@ -112,6 +113,14 @@ void define_all(bool preloading) {
                "Bookings V3 must have decided in the window before the kill switch may trip.",
                "Below it the gate says hold, not rollback.", &auto_rollback_min_samples, 100, 1,
                1000000, PGC_SIGHUP);
+
+    define_bool("assignment_v3.notify",
+                "Announces each decided booking with NOTIFY on channel assignment_v3.",
+                "At commit, one notification per booking confirmed, sent to manual review or "
+                "cancelled by the extension, whichever path decided it; the payload is a JSON "
+                "object (booking_id, restaurant_id, state, status, version, pipeline, tables). "
+                "See docs/operations.md, \"Hearing decisions\".",
+                &notify, true, PGC_SIGHUP);
 
     if (preloading) {
         DefineCustomStringVariable(

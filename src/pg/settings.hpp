@@ -26,6 +26,9 @@ extern bool auto_rollback;
 extern int auto_rollback_window_s;
 extern int auto_rollback_min_samples;
 
+// Announces each decided booking with NOTIFY assignment_v3 at commit (pg/decision_notices.hpp).
+extern bool notify;
+
 // Where the launcher and workers connect.
 extern char* database;
 extern char* role;

@@ -329,6 +329,11 @@ BEGIN
     EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON assignment_v3.shadow_plans TO %I', worker_role);
     EXECUTE format('GRANT SELECT, DELETE ON assignment_v3_internal.event_rollup,
                     assignment_v3_internal.latency_rollup TO %I', worker_role);
+    -- The kill switch: every worker reads it, worker 0 trips it from the gate's verdict.
+    EXECUTE format('GRANT SELECT, INSERT, UPDATE ON assignment_v3_internal.kill_switch TO %I', worker_role);
+    EXECUTE format('GRANT EXECUTE ON FUNCTION
+                    assignment_v3.rollout_gate(interval, numeric, numeric, numeric, integer, integer, timestamptz),
+                    assignment_v3.rollout_evidence(interval, timestamptz) TO %I', worker_role);
 END;
 $$;
 
@@ -891,6 +896,19 @@ SELECT pg_catalog.pg_extension_config_dump('assignment_v3.restaurant_rollout', '
 -- Privileges (explicit per object from 1.1 on)
 --------------------------------------------------------------------------------------------
 GRANT EXECUTE ON FUNCTION check_invariants() TO pg_monitor;
+
+-- The workers' least-privilege role (assignment_v3.role) gets what 1.1 adds for it (the kill
+-- switch); another role made with grant_worker_privileges() needs it called again.
+DO $$
+DECLARE
+    worker_role text := pg_catalog.current_setting('assignment_v3.role', true);
+BEGIN
+    IF worker_role <> '' AND EXISTS (SELECT 1 FROM pg_catalog.pg_roles
+                                     WHERE rolname = worker_role AND NOT rolsuper) THEN
+        PERFORM assignment_v3.grant_worker_privileges(worker_role::name);
+    END IF;
+END
+$$;
 
 --------------------------------------------------------------------------------------------
 -- Comments: the whole 1.1 set (COMMENT replaces what 1.0 had)

@@ -15,10 +15,11 @@ FROM unnest(ARRAY[
     'assignment_v3.assign_manually(uuid, uuid[])', 'assignment_v3.reset_circuit_breaker()',
     'assignment_v3_internal.attach_workers()', 'assignment_v3.check_invariants()',
     'assignment_v3.grant_worker_privileges(name)', 'assignment_v3.purge_old_events(integer)',
-    'assignment_v3.rebuild_event_rollups(timestamptz, timestamptz)']) f;
+    'assignment_v3.rebuild_event_rollups(timestamptz, timestamptz)', 'assignment_v3.clear_auto_rollback()']) f;
 SELECT ok(NOT has_function_privilege('av3_monitor', f, 'EXECUTE'), f || ' is not executable by pg_monitor')
 FROM unnest(ARRAY['assignment_v3.process_pending(integer)', 'assignment_v3.requeue(uuid)',
-                  'assignment_v3.assign_manually(uuid, uuid[])', 'assignment_v3.reset_circuit_breaker()']) f;
+                  'assignment_v3.assign_manually(uuid, uuid[])', 'assignment_v3.reset_circuit_breaker()',
+                  'assignment_v3.clear_auto_rollback()']) f;
 
 -- No function at all is executable by PUBLIC, except the helper a check constraint calls.
 SELECT is(
@@ -59,8 +60,9 @@ FROM unnest(ARRAY[
     'assignment_v3.error_rate(interval, interval, timestamptz)',
     'assignment_v3.manual_review_reasons(interval, timestamptz)', 'assignment_v3.latency(interval, timestamptz)',
     'assignment_v3.shadow_agreement(interval, timestamptz)',
-    'assignment_v3.rollout_gate(interval, numeric, numeric, numeric, numeric, integer, integer, timestamptz)',
-    'assignment_v3.rollout_verdict(interval, numeric, numeric, numeric, numeric, integer, integer, timestamptz)',
+    'assignment_v3.rollout_gate(interval, numeric, numeric, numeric, integer, integer, timestamptz)',
+    'assignment_v3.rollout_verdict(interval, numeric, numeric, numeric, integer, integer, timestamptz)',
+    'assignment_v3.rollout_evidence(interval, timestamptz)',
     'assignment_v3.status()', 'assignment_v3.check_invariants()']) f;
 SELECT ok(has_table_privilege('av3_monitor', 'assignment_v3.workers', 'SELECT'), 'pg_monitor reads the workers view');
 
@@ -68,6 +70,7 @@ SELECT ok(has_table_privilege('av3_monitor', 'assignment_v3.workers', 'SELECT'),
 SET LOCAL ROLE av3_monitor;
 SELECT lives_ok('SELECT * FROM assignment_v3.outcome_summary()', 'outcome_summary() as pg_monitor');
 SELECT lives_ok('SELECT * FROM assignment_v3.rollout_gate()', 'rollout_gate() as pg_monitor');
+SELECT lives_ok('SELECT * FROM assignment_v3.rollout_evidence()', 'rollout_evidence() as pg_monitor');
 SELECT lives_ok('SELECT * FROM assignment_v3.latency()', 'latency() as pg_monitor');
 SELECT lives_ok('SELECT * FROM assignment_v3.shadow_agreement()', 'shadow_agreement() as pg_monitor');
 SELECT lives_ok('SELECT * FROM assignment_v3.status()', 'status() as pg_monitor');

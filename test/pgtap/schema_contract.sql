@@ -7,7 +7,7 @@ SELECT has_schema('assignment_v3');
 SELECT tables_are('assignment_v3', ARRAY[
     'restaurants', 'restaurant_tables', 'table_adjacency', 'bookings', 'table_assignments',
     'observability_events', 'shadow_plans', 'restaurant_rollout']);
-SELECT tables_are('assignment_v3_internal', ARRAY['event_rollup', 'latency_rollup']);
+SELECT tables_are('assignment_v3_internal', ARRAY['event_rollup', 'latency_rollup', 'kill_switch']);
 SELECT has_view('assignment_v3', 'workers', 'view workers');
 
 -- restaurants

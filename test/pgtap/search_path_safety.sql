@@ -13,11 +13,11 @@ CREATE TABLE hostile.bookings (id uuid, status text, assignment_state text);
 INSERT INTO hostile.bookings VALUES (gen_random_uuid(), 'pending', 'created');
 CREATE TABLE hostile.observability_events (id bigint);
 
+-- Two seated, one manual review the legacy rule would have avoided (a failure of the pipeline).
 INSERT INTO assignment_v3.observability_events (created_at, source, event_type, context)
-SELECT now() - interval '1 minute', 'assignment.coordinator', t, '{}'
-FROM unnest(ARRAY['coordinator.confirmed', 'coordinator.confirmed', 'coordinator.retry']) t;
-UPDATE assignment_v3.observability_events SET context = '{"reason": "no_assignment"}'
-WHERE event_type = 'coordinator.retry';
+SELECT now() - interval '1 minute', 'assignment.coordinator', t, c::jsonb
+FROM (VALUES ('coordinator.confirmed', '{}'), ('coordinator.confirmed', '{}'),
+             ('coordinator.manual_review', '{"reason": "max_retries_exceeded", "legacy_would_seat": true}')) v(t, c);
 
 SET LOCAL search_path = hostile, pg_catalog, public;
 SELECT is((SELECT max(success_pct) FROM assignment_v3.outcome_summary('1 hour')), 100.00::numeric,
@@ -29,7 +29,7 @@ SELECT is((SELECT count(*)::int FROM assignment_v3.process_pending()), 0,
           'process_pending() claims from our bookings, not the hostile table');
 SELECT is((SELECT observed FROM assignment_v3.rollout_gate('1 hour', min_samples => 1)
            WHERE check_name = 'success_rate'), 66.67::numeric,
-          'the gate computes with pg_catalog functions (2 of 3 decisions confirmed)');
+          'the gate computes with pg_catalog functions (2 of 3 decisions seated)');
 RESET search_path;
 
 SELECT * FROM finish();

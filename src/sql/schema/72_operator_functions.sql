@@ -81,6 +81,11 @@ BEGIN
     EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON assignment_v3.shadow_plans TO %I', worker_role);
     EXECUTE format('GRANT SELECT, DELETE ON assignment_v3_internal.event_rollup,
                     assignment_v3_internal.latency_rollup TO %I', worker_role);
+    -- The kill switch: every worker reads it, worker 0 trips it from the gate's verdict.
+    EXECUTE format('GRANT SELECT, INSERT, UPDATE ON assignment_v3_internal.kill_switch TO %I', worker_role);
+    EXECUTE format('GRANT EXECUTE ON FUNCTION
+                    assignment_v3.rollout_gate(interval, numeric, numeric, numeric, integer, integer, timestamptz),
+                    assignment_v3.rollout_evidence(interval, timestamptz) TO %I', worker_role);
 END;
 $$;
 COMMENT ON FUNCTION grant_worker_privileges(name) IS
