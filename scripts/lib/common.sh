@@ -11,6 +11,10 @@ PACKAGES=(
     postgresql-${PG_MAJOR} postgresql-client-${PG_MAJOR} postgresql-server-dev-${PG_MAJOR}
     postgresql-${PG_MAJOR}-pgtap libtap-parser-sourcehandler-pgtap-perl libipc-run-perl
     build-essential g++ make cmake libgtest-dev googletest libbenchmark-dev
+    # Monitoring (monitoring/): Debian's Postgres exporter and Prometheus' promtool.
+    prometheus-postgres-exporter prometheus
+    # The Debian package (debian/, scripts/package): pg_buildext and debhelper.
+    postgresql-server-dev-all debhelper fakeroot dpkg-dev
 )
 
 log() { printf '\n==> %s\n' "$*"; }
@@ -26,6 +30,9 @@ install_dependencies() {
     for p in "${PACKAGES[@]}"; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
     done
+    # The example client (examples/node) needs Node and npm: Debian's, unless some Node is
+    # installed already (a nodesource nodejs brings its own npm and conflicts with Debian's).
+    command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
     if [ ${#missing[@]} -eq 0 ]; then
         log "dependencies: all ${#PACKAGES[@]} packages present"
         return
