@@ -290,6 +290,14 @@ void run_kill_switch() {
     }
 }
 
+ExtensionPresence extension_presence() {
+    SharedState* state = shared_state();
+    LWLockAcquire(state->lock, LW_SHARED);
+    const ExtensionPresence presence = state->extension;
+    LWLockRelease(state->lock);
+    return presence;
+}
+
 void mark_extension(ExtensionPresence presence, std::uint32_t attach_seen) {
     SharedState* state = shared_state();
     LWLockAcquire(state->lock, LW_EXCLUSIVE);
@@ -390,6 +398,12 @@ void av3_worker_main(Datum main_arg) {
                                  slot_number, settings::database)));
             mark_extension(ExtensionPresence::Missing, attach_generation());
             break;
+        }
+        if (step.kind != LoopStep::Failed && extension_presence() == ExtensionPresence::Unknown) {
+            // The extension was attached again (DROP and CREATE EXTENSION, in one transaction
+            // perhaps) while this worker ran: the launcher keeps one worker until someone says
+            // the extension is there, and this batch just found it.
+            mark_extension(ExtensionPresence::Present, attach_generation());
         }
         consecutive_errors = step.kind == LoopStep::Failed ? consecutive_errors + 1 : 0;
         long sleep_ms = step.sleep_ms;

@@ -686,6 +686,8 @@ CREATE TRIGGER bookings_deleted
 DROP INDEX bookings_due_idx;
 CREATE INDEX bookings_due_idx ON bookings (next_attempt_at)
     WHERE status = 'pending' AND assignment_state IN ('created', 'retry_scheduled');
+-- The manual review queue, which status() counts at every scrape of the monitoring.
+CREATE INDEX bookings_manual_review_idx ON bookings (restaurant_id) WHERE assignment_state = 'manual_review';
 
 --------------------------------------------------------------------------------------------
 -- Inventory changes re-seat the bookings they affect

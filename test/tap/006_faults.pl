@@ -137,6 +137,13 @@ ok($node->poll_query_until('postgres', $workers, '2'), 'and come back when it is
 book(3, 15, 2);
 ok($node->poll_query_until('postgres', q{SELECT count(*) FROM assignment_v3.bookings WHERE assignment_state = 'confirmed'}, '15'),
     'bookings are served again');
+# Dropped and created again in one transaction (a reinstall script): the workers running then
+# carry on, and all of them serve, not just the one that finds the extension first.
+my $reinstalled_at = $node->safe_psql('postgres', "BEGIN; DROP EXTENSION assignment_v3 CASCADE; $setup COMMIT; SELECT now();");
+book(3, 5, 3);
+ok($node->poll_query_until('postgres', qq{SELECT count(*) FROM assignment_v3.workers
+    WHERE pid IS NOT NULL AND last_batch_at > '$reinstalled_at'::timestamptz + interval '2 seconds'}, '2'),
+    'both workers serve after DROP and CREATE EXTENSION in one transaction');
 unlike(slurp_file($node->logfile, $log_offset), qr/terminated by signal|server process .* was terminated/,
     'no process crashed');
 

@@ -75,5 +75,8 @@ CREATE INDEX bookings_runnable_idx ON bookings (restaurant_id, next_attempt_at)
 -- Which restaurants have the oldest due bookings, and when the next one is due.
 CREATE INDEX bookings_due_idx ON bookings (next_attempt_at)
     WHERE status = 'pending' AND assignment_state IN ('created', 'retry_scheduled');
+-- The manual review queue: status() counts it at every scrape, operators list it; a few rows
+-- however long the history.
+CREATE INDEX bookings_manual_review_idx ON bookings (restaurant_id) WHERE assignment_state = 'manual_review';
 -- Covers checks and operator look-ups by restaurant and time.
 CREATE INDEX bookings_restaurant_start_idx ON bookings (restaurant_id, start_at);
