@@ -402,7 +402,8 @@ AS $$
     ORDER BY 5 DESC NULLS LAST, 3 DESC, 1
 $$;
 COMMENT ON FUNCTION manual_review_by_restaurant(interval, timestamptz) IS
-    'Manual review rate of the V3 coordinator per restaurant, highest first.';
+    'Manual review rate of the V3 coordinator per restaurant, highest first.'
+    ' Example: SELECT * FROM assignment_v3.manual_review_by_restaurant(''24 hours'') LIMIT 10;';
 REVOKE ALL ON FUNCTION manual_review_by_restaurant(interval, timestamptz) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION manual_review_by_restaurant(interval, timestamptz) TO pg_monitor;
 
@@ -479,7 +480,8 @@ AS $$
 $$;
 COMMENT ON FUNCTION rollout_evidence(interval, timestamptz) IS
     'What the gate counted over a window, by category: decided, pipeline (failures), capacity, '
-    'back_pressure, volume, and the shadow baseline when shadow plans exist.';
+    'back_pressure, volume, and the shadow baseline when shadow plans exist.'
+    ' Example: SELECT * FROM assignment_v3.rollout_evidence(''48 hours'');';
 REVOKE ALL ON FUNCTION rollout_evidence(interval, timestamptz) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION rollout_evidence(interval, timestamptz) TO pg_monitor;
 
@@ -552,7 +554,8 @@ AS $$
 $$;
 COMMENT ON FUNCTION rollout_gate(interval, numeric, numeric, numeric, integer, integer, timestamptz) IS
     'The runbook''s exit criteria over a window, judged per booking V3 decided: one row per check '
-    '(observed, threshold, passed, on_failure). rollout_evidence() shows what was counted.';
+    '(observed, threshold, passed, on_failure). rollout_evidence() shows what was counted.'
+    ' Example: SELECT * FROM assignment_v3.rollout_gate(''48 hours'');';
 REVOKE ALL ON FUNCTION rollout_gate(interval, numeric, numeric, numeric, integer, integer, timestamptz) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION rollout_gate(interval, numeric, numeric, numeric, integer, integer, timestamptz) TO pg_monitor;
 
@@ -577,7 +580,8 @@ AS $$
                                     max_circuit_trips, min_samples, as_of) g
 $$;
 COMMENT ON FUNCTION rollout_verdict(interval, numeric, numeric, numeric, integer, integer, timestamptz) IS
-    'proceed, hold or rollback: the verdict of rollout_gate() over the same window and thresholds.';
+    'proceed, hold or rollback: the verdict of rollout_gate() over the same window and thresholds.'
+    ' Example: SELECT assignment_v3.rollout_verdict();';
 REVOKE ALL ON FUNCTION rollout_verdict(interval, numeric, numeric, numeric, integer, integer, timestamptz) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION rollout_verdict(interval, numeric, numeric, numeric, integer, integer, timestamptz) TO pg_monitor;
 
@@ -605,7 +609,8 @@ AS 'MODULE_PATHNAME', 'av3_clear_auto_rollback' LANGUAGE C VOLATILE SECURITY DEF
 SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION clear_auto_rollback() IS
     'Puts V3 back in service after the kill switch tripped (the gate then judges only what happens '
-    'from now on); returns false when it was not tripped.';
+    'from now on); returns false when it was not tripped.'
+    ' Example: SELECT assignment_v3.clear_auto_rollback();';
 REVOKE ALL ON FUNCTION clear_auto_rollback() FROM PUBLIC;
 
 --------------------------------------------------------------------------------------------
@@ -1008,32 +1013,43 @@ COMMENT ON COLUMN restaurant_rollout.mode IS 'v3, legacy or shadow, whatever its
 COMMENT ON COLUMN restaurant_rollout.updated_at IS 'When the override was set.';
 COMMENT ON FUNCTION process_pending(integer) IS
     'Claims up to max_bookings due bookings and processes them in the calling transaction, '
-    'exactly as a worker does; returns one row per invocation.';
+    'exactly as a worker does; returns one row per invocation.'
+    ' Example: SELECT * FROM assignment_v3.process_pending(100);';
 COMMENT ON FUNCTION assign_booking(uuid, text) IS
     'Processes one booking now, whatever its next_attempt_at. pipeline: NULL (the restaurant''s '
-    'rollout mode), ''v3'', ''legacy'' or ''shadow''.';
+    'rollout mode), ''v3'', ''legacy'' or ''shadow''.'
+    ' Example: SELECT * FROM assignment_v3.assign_booking(:''booking_id'');';
 COMMENT ON FUNCTION cancel_booking(uuid) IS
     'Cancels a booking: releases its tables and makes the restaurant''s waiting retries due now. '
-    'Returns false when it was already cancelled.';
+    'Returns false when it was already cancelled.'
+    ' Example: SELECT assignment_v3.cancel_booking(:''booking_id'');';
 COMMENT ON FUNCTION requeue(uuid) IS
-    'Takes a booking out of manual_review: back to created, attempts reset, due now.';
+    'Takes a booking out of manual_review: back to created, attempts reset, due now.'
+    ' Example: SELECT assignment_v3.requeue(:''booking_id'');';
 COMMENT ON FUNCTION assign_manually(uuid, uuid[]) IS
     'Seats a booking at the given tables (pipeline manual), replacing any tables it had. '
-    'Refuses tables of another restaurant, inactive or too few seats, and overlaps.';
+    'Refuses tables of another restaurant, inactive or too few seats, and overlaps.'
+    ' Example: SELECT assignment_v3.assign_manually(:''booking_id'', ARRAY[:''table_a'', :''table_b'']::uuid[]);';
 COMMENT ON FUNCTION purge_old_events(integer) IS
     'Deletes up to batch events older than assignment_v3.event_retention (and, once none is left, '
-    'the rollups and shadow plans older than it); returns the events deleted. Worker 0 runs it.';
+    'the rollups and shadow plans older than it); returns the events deleted. Worker 0 runs it.'
+    ' Example: SELECT assignment_v3.purge_old_events();';
 COMMENT ON FUNCTION grant_worker_privileges(name) IS
-    'Grants a role exactly what the workers need (see docs/operations.md).';
+    'Grants a role exactly what the workers need (see docs/operations.md).'
+    ' Example: SELECT assignment_v3.grant_worker_privileges(''assignment_v3_worker'');';
 COMMENT ON FUNCTION reset_circuit_breaker() IS
-    'Closes the circuit breaker at once (after the cause of the errors is fixed).';
+    'Closes the circuit breaker at once (after the cause of the errors is fixed).'
+    ' Example: SELECT assignment_v3.reset_circuit_breaker();';
 COMMENT ON FUNCTION restaurant_mode(uuid) IS
-    'The pipeline serving a restaurant under the current settings: v3, shadow, legacy or off.';
+    'The pipeline serving a restaurant under the current settings: v3, shadow, legacy or off.'
+    ' Example: SELECT name, assignment_v3.restaurant_mode(id) FROM assignment_v3.restaurants;';
 COMMENT ON FUNCTION rollout_bucket(uuid) IS
-    'The restaurant''s stable bucket 0..99: it runs V3 when its bucket is below rollout_percent.';
+    'The restaurant''s stable bucket 0..99: it runs V3 when its bucket is below rollout_percent.'
+    ' Example: SELECT name, assignment_v3.rollout_bucket(id) FROM assignment_v3.restaurants ORDER BY 2;';
 COMMENT ON FUNCTION restaurant_lock_key(uuid) IS
     'The advisory lock keys that serialise work on a restaurant: '
-    'pg_advisory_xact_lock(classid, objid) holds off the coordinator.';
+    'pg_advisory_xact_lock(classid, objid) holds off the coordinator.'
+    ' Example: SELECT pg_advisory_xact_lock(classid, objid) FROM assignment_v3.restaurant_lock_key(:''restaurant_id'');';
 COMMENT ON VIEW workers IS
     'One row per coordinator worker: its process, state, counters since it started, and last error.';
 COMMENT ON COLUMN workers.slot IS 'Worker number, 0 to max_parallel - 1 (worker 0 also runs retention).';
@@ -1055,56 +1071,75 @@ COMMENT ON COLUMN workers.current_booking IS 'The booking it is deciding now.';
 COMMENT ON COLUMN workers.last_error IS 'Its last error message.';
 COMMENT ON COLUMN workers.last_error_at IS 'When that error happened.';
 COMMENT ON FUNCTION circuit_breaker() IS
-    'The shared circuit breaker: closed, open or half_open, failures in the current window, trips since the server started.';
+    'The shared circuit breaker: closed, open or half_open, failures in the current window, trips since the server started.'
+    ' Example: SELECT * FROM assignment_v3.circuit_breaker();';
 COMMENT ON FUNCTION launcher() IS
-    'The launcher: its state (running, waiting for database, waiting for extension, not running, ...), process and database.';
+    'The launcher: its state (running, waiting for database, waiting for extension, not running, ...), process and database.'
+    ' Example: SELECT * FROM assignment_v3.launcher();';
 COMMENT ON FUNCTION status() IS
     'Effective mode, rollout flags, workers, queue depth, oldest due booking, circuit state, '
     'whether the workers serve (service: serving, paused, restoring, version mismatch, standby, ...) '
-    'and the kill switch (auto_rollback: off, armed or tripped, with when and why).';
+    'and the kill switch (auto_rollback: off, armed or tripped, with when and why).'
+    ' Example: SELECT * FROM assignment_v3.status();';
 COMMENT ON FUNCTION check_invariants() IS
     'Rows describe violations: double-booked tables, confirmed bookings without enough seats, '
     'on inactive tables or on tables that can no longer be combined, tables held by unconfirmed '
     'bookings, bookings stuck in an intermediate state, and outcome events that do not match a '
-    'booking''s state. No rows: healthy.';
+    'booking''s state. No rows: healthy.'
+    ' Example: SELECT * FROM assignment_v3.check_invariants();';
 COMMENT ON TABLE assignment_v3_internal.event_rollup IS
     'Per-minute counts of observability_events, maintained by a trigger; read by the statistics functions.';
 COMMENT ON TABLE assignment_v3_internal.latency_rollup IS
     'Per-minute histogram of confirmation latency per pipeline (2% buckets); read by latency().';
 COMMENT ON FUNCTION rebuild_event_rollups(timestamptz, timestamptz) IS
-    'Recounts the statistics'' rollups of a time range from observability_events; returns the events counted.';
+    'Recounts the statistics'' rollups of a time range from observability_events; returns the events counted.'
+    ' Example: SELECT assignment_v3.rebuild_event_rollups(now() - interval ''2 days'', now());';
 COMMENT ON FUNCTION outcome_summary(interval, timestamptz) IS
-    'Success and failure per event type over a window (the runbook''s first query): success means no context.reason.';
+    'Success and failure per event type over a window (the runbook''s first query): success means no context.reason.'
+    ' Example: SELECT * FROM assignment_v3.outcome_summary(''6 hours'');';
 COMMENT ON FUNCTION retry_reasons(interval, timestamptz) IS
-    'Why V3 retried bookings, how often, and how long the retries waited.';
+    'Why V3 retried bookings, how often, and how long the retries waited.'
+    ' Example: SELECT * FROM assignment_v3.retry_reasons(''24 hours'');';
 COMMENT ON FUNCTION manual_review_by_restaurant(interval, timestamptz) IS
-    'Manual review rate of the V3 coordinator per restaurant, highest first.';
+    'Manual review rate of the V3 coordinator per restaurant, highest first.'
+    ' Example: SELECT * FROM assignment_v3.manual_review_by_restaurant(''24 hours'') LIMIT 10;';
 COMMENT ON FUNCTION confirmation_rate(interval, interval, timestamptz) IS
-    'Share of V3 decisions that seated the party, per time bucket.';
+    'Share of V3 decisions that seated the party, per time bucket.'
+    ' Example: SELECT * FROM assignment_v3.confirmation_rate(''24 hours'', ''1 hour'');';
 COMMENT ON FUNCTION transition_volume(interval, timestamptz) IS
-    'State transitions per kind against V3 invocations: a rising ratio means bookings churn.';
+    'State transitions per kind against V3 invocations: a rising ratio means bookings churn.'
+    ' Example: SELECT * FROM assignment_v3.transition_volume(''1 hour'');';
 COMMENT ON FUNCTION pipeline_mix(interval, timestamptz) IS
-    'Who served the bookings: the V3 coordinator, the legacy planner, and shadow plans.';
+    'Who served the bookings: the V3 coordinator, the legacy planner, and shadow plans.'
+    ' Example: SELECT * FROM assignment_v3.pipeline_mix(''1 hour'');';
 COMMENT ON FUNCTION error_rate(interval, interval, timestamptz) IS
-    'Unexpected errors of the V3 coordinator per time bucket, against its decisions.';
+    'Unexpected errors of the V3 coordinator per time bucket, against its decisions.'
+    ' Example: SELECT * FROM assignment_v3.error_rate(''1 hour'', ''5 minutes'');';
 COMMENT ON FUNCTION manual_review_reasons(interval, timestamptz) IS
-    'Why bookings end in manual review, per pipeline.';
+    'Why bookings end in manual review, per pipeline.'
+    ' Example: SELECT * FROM assignment_v3.manual_review_reasons(''24 hours'');';
 COMMENT ON FUNCTION latency(interval, timestamptz) IS
-    'Booking-to-confirmation latency per pipeline: p50, p95, p99 (2% resolution) and the exact maximum.';
+    'Booking-to-confirmation latency per pipeline: p50, p95, p99 (2% resolution) and the exact maximum.'
+    ' Example: SELECT * FROM assignment_v3.latency(''1 hour'');';
 COMMENT ON FUNCTION shadow_agreement(interval, timestamptz) IS
-    'How V3''s shadow plans compare with what the legacy planner did for the same booking version.';
+    'How V3''s shadow plans compare with what the legacy planner did for the same booking version.'
+    ' Example: SELECT * FROM assignment_v3.shadow_agreement(''24 hours'');';
 COMMENT ON FUNCTION rollout_evidence(interval, timestamptz) IS
     'What the gate counted over a window, by category: decided, pipeline (failures), capacity, '
-    'back_pressure, volume, and the shadow baseline when shadow plans exist.';
+    'back_pressure, volume, and the shadow baseline when shadow plans exist.'
+    ' Example: SELECT * FROM assignment_v3.rollout_evidence(''48 hours'');';
 COMMENT ON FUNCTION rollout_gate(interval, numeric, numeric, numeric, integer, integer, timestamptz) IS
     'The runbook''s exit criteria over a window, judged per booking V3 decided: one row per check '
-    '(observed, threshold, passed, on_failure). rollout_evidence() shows what was counted.';
+    '(observed, threshold, passed, on_failure). rollout_evidence() shows what was counted.'
+    ' Example: SELECT * FROM assignment_v3.rollout_gate(''48 hours'');';
 COMMENT ON FUNCTION rollout_verdict(interval, numeric, numeric, numeric, integer, integer, timestamptz) IS
-    'proceed, hold or rollback: the verdict of rollout_gate() over the same window and thresholds.';
+    'proceed, hold or rollback: the verdict of rollout_gate() over the same window and thresholds.'
+    ' Example: SELECT assignment_v3.rollout_verdict();';
 COMMENT ON TABLE assignment_v3_internal.kill_switch IS
     'The automatic kill switch: tripped (tripped_at, reason, evidence) until cleared by clear_auto_rollback().';
 COMMENT ON FUNCTION clear_auto_rollback() IS
     'Puts V3 back in service after the kill switch tripped (the gate then judges only what happens '
-    'from now on); returns false when it was not tripped.';
+    'from now on); returns false when it was not tripped.'
+    ' Example: SELECT assignment_v3.clear_auto_rollback();';
 
 SELECT assignment_v3_internal.attach_workers();

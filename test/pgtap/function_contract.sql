@@ -37,5 +37,22 @@ SELECT ok((SELECT circuit_state FROM assignment_v3.status()) IN ('closed', 'open
 -- A healthy empty database has no invariant violation.
 SELECT is_empty('SELECT * FROM assignment_v3.check_invariants()', 'no violations on an empty schema');
 
+-- Everything users touch says what it is (docs/reference.md is generated from these comments):
+-- every function of the API with an example, every table, view and column.
+SELECT is(ARRAY(SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+                WHERE n.nspname = 'assignment_v3'
+                  AND coalesce(obj_description(p.oid, 'pg_proc'), '') !~ '\S.* Example: \S'
+                ORDER BY 1),
+          '{}'::text[], 'every function has a COMMENT with an example');
+SELECT is(ARRAY(SELECT c.oid::regclass::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                WHERE n.nspname = 'assignment_v3' AND c.relkind IN ('r', 'v', 'p')
+                  AND obj_description(c.oid, 'pg_class') IS NULL ORDER BY 1),
+          '{}'::text[], 'every table and view has a COMMENT');
+SELECT is(ARRAY(SELECT c.oid::regclass::text || '.' || a.attname
+                FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+                WHERE n.nspname = 'assignment_v3' AND c.relkind IN ('r', 'v', 'p') AND a.attnum > 0
+                  AND NOT a.attisdropped AND col_description(c.oid, a.attnum) IS NULL ORDER BY 1),
+          '{}'::text[], 'every column has a COMMENT');
+
 SELECT * FROM finish();
 ROLLBACK;

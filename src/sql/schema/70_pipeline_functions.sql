@@ -10,7 +10,8 @@ AS 'MODULE_PATHNAME', 'av3_process_pending' LANGUAGE C VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION process_pending(integer) IS
     'Claims up to max_bookings due bookings and processes them in the calling transaction, '
-    'exactly as a worker does; returns one row per invocation.';
+    'exactly as a worker does; returns one row per invocation.'
+    ' Example: SELECT * FROM assignment_v3.process_pending(100);';
 REVOKE ALL ON FUNCTION process_pending(integer) FROM PUBLIC;
 
 CREATE FUNCTION assign_booking(booking_id uuid, pipeline text DEFAULT NULL)
@@ -19,5 +20,6 @@ AS 'MODULE_PATHNAME', 'av3_assign_booking' LANGUAGE C VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION assign_booking(uuid, text) IS
     'Processes one booking now, whatever its next_attempt_at. pipeline: NULL (the restaurant''s '
-    'rollout mode), ''v3'', ''legacy'' or ''shadow''.';
+    'rollout mode), ''v3'', ''legacy'' or ''shadow''.'
+    ' Example: SELECT * FROM assignment_v3.assign_booking(:''booking_id'');';
 REVOKE ALL ON FUNCTION assign_booking(uuid, text) FROM PUBLIC;

@@ -34,14 +34,16 @@ END;
 $$;
 COMMENT ON FUNCTION cancel_booking(uuid) IS
     'Cancels a booking: releases its tables and makes the restaurant''s waiting retries due now. '
-    'Returns false when it was already cancelled.';
+    'Returns false when it was already cancelled.'
+    ' Example: SELECT assignment_v3.cancel_booking(:''booking_id'');';
 REVOKE ALL ON FUNCTION cancel_booking(uuid) FROM PUBLIC;
 
 CREATE FUNCTION requeue(booking_id uuid) RETURNS text
 AS 'MODULE_PATHNAME', 'av3_requeue' LANGUAGE C VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION requeue(uuid) IS
-    'Takes a booking out of manual_review: back to created, attempts reset, due now.';
+    'Takes a booking out of manual_review: back to created, attempts reset, due now.'
+    ' Example: SELECT assignment_v3.requeue(:''booking_id'');';
 REVOKE ALL ON FUNCTION requeue(uuid) FROM PUBLIC;
 
 CREATE FUNCTION assign_manually(booking_id uuid, table_ids uuid[]) RETURNS uuid[]
@@ -49,7 +51,8 @@ AS 'MODULE_PATHNAME', 'av3_assign_manually' LANGUAGE C VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION assign_manually(uuid, uuid[]) IS
     'Seats a booking at the given tables (pipeline manual), replacing any tables it had. '
-    'Refuses tables of another restaurant, inactive or too few seats, and overlaps.';
+    'Refuses tables of another restaurant, inactive or too few seats, and overlaps.'
+    ' Example: SELECT assignment_v3.assign_manually(:''booking_id'', ARRAY[:''table_a'', :''table_b'']::uuid[]);';
 REVOKE ALL ON FUNCTION assign_manually(uuid, uuid[]) FROM PUBLIC;
 
 CREATE FUNCTION purge_old_events(batch integer DEFAULT 10000) RETURNS bigint
@@ -57,7 +60,8 @@ AS 'MODULE_PATHNAME', 'av3_purge_old_events' LANGUAGE C VOLATILE SECURITY DEFINE
 SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION purge_old_events(integer) IS
     'Deletes up to batch events older than assignment_v3.event_retention (and, once none is left, '
-    'the rollups and shadow plans older than it); returns the events deleted. Worker 0 runs it.';
+    'the rollups and shadow plans older than it); returns the events deleted. Worker 0 runs it.'
+    ' Example: SELECT assignment_v3.purge_old_events();';
 REVOKE ALL ON FUNCTION purge_old_events(integer) FROM PUBLIC;
 
 -- Grants a role what the workers need, and nothing more: ALTER SYSTEM SET assignment_v3.role
@@ -89,12 +93,14 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION grant_worker_privileges(name) IS
-    'Grants a role exactly what the workers need (see docs/operations.md).';
+    'Grants a role exactly what the workers need (see docs/operations.md).'
+    ' Example: SELECT assignment_v3.grant_worker_privileges(''assignment_v3_worker'');';
 REVOKE ALL ON FUNCTION grant_worker_privileges(name) FROM PUBLIC;
 
 CREATE FUNCTION reset_circuit_breaker() RETURNS void
 AS 'MODULE_PATHNAME', 'av3_reset_circuit_breaker' LANGUAGE C VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION reset_circuit_breaker() IS
-    'Closes the circuit breaker at once (after the cause of the errors is fixed).';
+    'Closes the circuit breaker at once (after the cause of the errors is fixed).'
+    ' Example: SELECT assignment_v3.reset_circuit_breaker();';
 REVOKE ALL ON FUNCTION reset_circuit_breaker() FROM PUBLIC;

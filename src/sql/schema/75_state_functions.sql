@@ -7,14 +7,16 @@ CREATE FUNCTION restaurant_mode(restaurant_id uuid) RETURNS text
 AS 'MODULE_PATHNAME', 'av3_restaurant_mode' LANGUAGE C STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION restaurant_mode(uuid) IS
-    'The pipeline serving a restaurant under the current settings: v3, shadow, legacy or off.';
+    'The pipeline serving a restaurant under the current settings: v3, shadow, legacy or off.'
+    ' Example: SELECT name, assignment_v3.restaurant_mode(id) FROM assignment_v3.restaurants;';
 REVOKE ALL ON FUNCTION restaurant_mode(uuid) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION restaurant_mode(uuid) TO pg_monitor;
 
 CREATE FUNCTION rollout_bucket(restaurant_id uuid) RETURNS integer
 AS 'MODULE_PATHNAME', 'av3_rollout_bucket' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION rollout_bucket(uuid) IS
-    'The restaurant''s stable bucket 0..99: it runs V3 when its bucket is below rollout_percent.';
+    'The restaurant''s stable bucket 0..99: it runs V3 when its bucket is below rollout_percent.'
+    ' Example: SELECT name, assignment_v3.rollout_bucket(id) FROM assignment_v3.restaurants ORDER BY 2;';
 REVOKE ALL ON FUNCTION rollout_bucket(uuid) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION rollout_bucket(uuid) TO pg_monitor;
 
@@ -23,7 +25,8 @@ RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'av3_restaurant_lock_key' LANGUAGE C IMMUTABLE STRICT ROWS 1;
 COMMENT ON FUNCTION restaurant_lock_key(uuid) IS
     'The advisory lock keys that serialise work on a restaurant: '
-    'pg_advisory_xact_lock(classid, objid) holds off the coordinator.';
+    'pg_advisory_xact_lock(classid, objid) holds off the coordinator.'
+    ' Example: SELECT pg_advisory_xact_lock(classid, objid) FROM assignment_v3.restaurant_lock_key(:''restaurant_id'');';
 REVOKE ALL ON FUNCTION restaurant_lock_key(uuid) FROM PUBLIC;
 
 CREATE FUNCTION assignment_v3_internal.worker_slots(
@@ -67,7 +70,8 @@ CREATE FUNCTION circuit_breaker(
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'av3_circuit_breaker' LANGUAGE C VOLATILE ROWS 1;
 COMMENT ON FUNCTION circuit_breaker() IS
-    'The shared circuit breaker: closed, open or half_open, failures in the current window, trips since the server started.';
+    'The shared circuit breaker: closed, open or half_open, failures in the current window, trips since the server started.'
+    ' Example: SELECT * FROM assignment_v3.circuit_breaker();';
 REVOKE ALL ON FUNCTION circuit_breaker() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION circuit_breaker() TO pg_monitor;
 
@@ -75,7 +79,8 @@ CREATE FUNCTION launcher(OUT state text, OUT pid integer, OUT started_at timesta
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'av3_launcher' LANGUAGE C VOLATILE ROWS 1;
 COMMENT ON FUNCTION launcher() IS
-    'The launcher: its state (running, waiting for database, waiting for extension, not running, ...), process and database.';
+    'The launcher: its state (running, waiting for database, waiting for extension, not running, ...), process and database.'
+    ' Example: SELECT * FROM assignment_v3.launcher();';
 REVOKE ALL ON FUNCTION launcher() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION launcher() TO pg_monitor;
 
@@ -142,6 +147,7 @@ $$;
 COMMENT ON FUNCTION status() IS
     'Effective mode, rollout flags, workers, queue depth, oldest due booking, circuit state, '
     'whether the workers serve (service: serving, paused, restoring, version mismatch, standby, ...) '
-    'and the kill switch (auto_rollback: off, armed or tripped, with when and why).';
+    'and the kill switch (auto_rollback: off, armed or tripped, with when and why).'
+    ' Example: SELECT * FROM assignment_v3.status();';
 REVOKE ALL ON FUNCTION status() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION status() TO pg_monitor;

@@ -80,6 +80,7 @@ COMMENT ON FUNCTION check_invariants() IS
     'Rows describe violations: double-booked tables, confirmed bookings without enough seats, '
     'on inactive tables or on tables that can no longer be combined, tables held by unconfirmed '
     'bookings, bookings stuck in an intermediate state, and outcome events that do not match a '
-    'booking''s state. No rows: healthy.';
+    'booking''s state. No rows: healthy.'
+    ' Example: SELECT * FROM assignment_v3.check_invariants();';
 REVOKE ALL ON FUNCTION check_invariants() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION check_invariants() TO pg_monitor;

@@ -151,7 +151,8 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION rebuild_event_rollups(timestamptz, timestamptz) IS
-    'Recounts the statistics'' rollups of a time range from observability_events; returns the events counted.';
+    'Recounts the statistics'' rollups of a time range from observability_events; returns the events counted.'
+    ' Example: SELECT assignment_v3.rebuild_event_rollups(now() - interval ''2 days'', now());';
 REVOKE ALL ON FUNCTION rebuild_event_rollups(timestamptz, timestamptz) FROM PUBLIC;
 
 CREATE TRIGGER observability_events_roll_up

@@ -63,7 +63,8 @@ AS $$
     ORDER BY r.source, r.event_type
 $$;
 COMMENT ON FUNCTION outcome_summary(interval, timestamptz) IS
-    'Success and failure per event type over a window (the runbook''s first query): success means no context.reason.';
+    'Success and failure per event type over a window (the runbook''s first query): success means no context.reason.'
+    ' Example: SELECT * FROM assignment_v3.outcome_summary(''6 hours'');';
 REVOKE ALL ON FUNCTION outcome_summary(interval, timestamptz) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION outcome_summary(interval, timestamptz) TO pg_monitor;
 
@@ -83,7 +84,8 @@ AS $$
     ORDER BY 2 DESC, 1
 $$;
 COMMENT ON FUNCTION retry_reasons(interval, timestamptz) IS
-    'Why V3 retried bookings, how often, and how long the retries waited.';
+    'Why V3 retried bookings, how often, and how long the retries waited.'
+    ' Example: SELECT * FROM assignment_v3.retry_reasons(''24 hours'');';
 REVOKE ALL ON FUNCTION retry_reasons(interval, timestamptz) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION retry_reasons(interval, timestamptz) TO pg_monitor;
 
@@ -114,7 +116,8 @@ AS $$
     ORDER BY 5 DESC NULLS LAST, 3 DESC, 1
 $$;
 COMMENT ON FUNCTION manual_review_by_restaurant(interval, timestamptz) IS
-    'Manual review rate of the V3 coordinator per restaurant, highest first.';
+    'Manual review rate of the V3 coordinator per restaurant, highest first.'
+    ' Example: SELECT * FROM assignment_v3.manual_review_by_restaurant(''24 hours'') LIMIT 10;';
 REVOKE ALL ON FUNCTION manual_review_by_restaurant(interval, timestamptz) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION manual_review_by_restaurant(interval, timestamptz) TO pg_monitor;
 
@@ -147,7 +150,8 @@ AS $$
     ORDER BY 1
 $$;
 COMMENT ON FUNCTION confirmation_rate(interval, interval, timestamptz) IS
-    'Share of V3 decisions that seated the party, per time bucket.';
+    'Share of V3 decisions that seated the party, per time bucket.'
+    ' Example: SELECT * FROM assignment_v3.confirmation_rate(''24 hours'', ''1 hour'');';
 REVOKE ALL ON FUNCTION confirmation_rate(interval, interval, timestamptz) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION confirmation_rate(interval, interval, timestamptz) TO pg_monitor;
 
@@ -173,7 +177,8 @@ AS $$
     ORDER BY 3 DESC, 1, 2
 $$;
 COMMENT ON FUNCTION transition_volume(interval, timestamptz) IS
-    'State transitions per kind against V3 invocations: a rising ratio means bookings churn.';
+    'State transitions per kind against V3 invocations: a rising ratio means bookings churn.'
+    ' Example: SELECT * FROM assignment_v3.transition_volume(''1 hour'');';
 REVOKE ALL ON FUNCTION transition_volume(interval, timestamptz) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION transition_volume(interval, timestamptz) TO pg_monitor;
 
@@ -205,7 +210,8 @@ AS $$
     FROM w WHERE event_type = 'coordinator.shadow_plan'
 $$;
 COMMENT ON FUNCTION pipeline_mix(interval, timestamptz) IS
-    'Who served the bookings: the V3 coordinator, the legacy planner, and shadow plans.';
+    'Who served the bookings: the V3 coordinator, the legacy planner, and shadow plans.'
+    ' Example: SELECT * FROM assignment_v3.pipeline_mix(''1 hour'');';
 REVOKE ALL ON FUNCTION pipeline_mix(interval, timestamptz) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION pipeline_mix(interval, timestamptz) TO pg_monitor;
 
@@ -221,7 +227,8 @@ AS $$
     ORDER BY 1
 $$;
 COMMENT ON FUNCTION error_rate(interval, interval, timestamptz) IS
-    'Unexpected errors of the V3 coordinator per time bucket, against its decisions.';
+    'Unexpected errors of the V3 coordinator per time bucket, against its decisions.'
+    ' Example: SELECT * FROM assignment_v3.error_rate(''1 hour'', ''5 minutes'');';
 REVOKE ALL ON FUNCTION error_rate(interval, interval, timestamptz) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION error_rate(interval, interval, timestamptz) TO pg_monitor;
 
@@ -242,7 +249,8 @@ AS $$
     ORDER BY 1 DESC, 3 DESC, 2
 $$;
 COMMENT ON FUNCTION manual_review_reasons(interval, timestamptz) IS
-    'Why bookings end in manual review, per pipeline.';
+    'Why bookings end in manual review, per pipeline.'
+    ' Example: SELECT * FROM assignment_v3.manual_review_reasons(''24 hours'');';
 REVOKE ALL ON FUNCTION manual_review_reasons(interval, timestamptz) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION manual_review_reasons(interval, timestamptz) TO pg_monitor;
 
@@ -281,7 +289,8 @@ AS $$
     ORDER BY 1 DESC
 $$;
 COMMENT ON FUNCTION latency(interval, timestamptz) IS
-    'Booking-to-confirmation latency per pipeline: p50, p95, p99 (2% resolution) and the exact maximum.';
+    'Booking-to-confirmation latency per pipeline: p50, p95, p99 (2% resolution) and the exact maximum.'
+    ' Example: SELECT * FROM assignment_v3.latency(''1 hour'');';
 REVOKE ALL ON FUNCTION latency(interval, timestamptz) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION latency(interval, timestamptz) TO pg_monitor;
 
@@ -315,6 +324,7 @@ AS $$
 $$;
 
 COMMENT ON FUNCTION shadow_agreement(interval, timestamptz) IS
-    'How V3''s shadow plans compare with what the legacy planner did for the same booking version.';
+    'How V3''s shadow plans compare with what the legacy planner did for the same booking version.'
+    ' Example: SELECT * FROM assignment_v3.shadow_agreement(''24 hours'');';
 REVOKE ALL ON FUNCTION shadow_agreement(interval, timestamptz) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION shadow_agreement(interval, timestamptz) TO pg_monitor;

@@ -86,7 +86,8 @@ AS $$
 $$;
 COMMENT ON FUNCTION rollout_evidence(interval, timestamptz) IS
     'What the gate counted over a window, by category: decided, pipeline (failures), capacity, '
-    'back_pressure, volume, and the shadow baseline when shadow plans exist.';
+    'back_pressure, volume, and the shadow baseline when shadow plans exist.'
+    ' Example: SELECT * FROM assignment_v3.rollout_evidence(''48 hours'');';
 REVOKE ALL ON FUNCTION rollout_evidence(interval, timestamptz) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION rollout_evidence(interval, timestamptz) TO pg_monitor;
 
@@ -159,7 +160,8 @@ AS $$
 $$;
 COMMENT ON FUNCTION rollout_gate(interval, numeric, numeric, numeric, integer, integer, timestamptz) IS
     'The runbook''s exit criteria over a window, judged per booking V3 decided: one row per check '
-    '(observed, threshold, passed, on_failure). rollout_evidence() shows what was counted.';
+    '(observed, threshold, passed, on_failure). rollout_evidence() shows what was counted.'
+    ' Example: SELECT * FROM assignment_v3.rollout_gate(''48 hours'');';
 REVOKE ALL ON FUNCTION rollout_gate(interval, numeric, numeric, numeric, integer, integer, timestamptz) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION rollout_gate(interval, numeric, numeric, numeric, integer, integer, timestamptz) TO pg_monitor;
 
@@ -184,6 +186,7 @@ AS $$
                                     max_circuit_trips, min_samples, as_of) g
 $$;
 COMMENT ON FUNCTION rollout_verdict(interval, numeric, numeric, numeric, integer, integer, timestamptz) IS
-    'proceed, hold or rollback: the verdict of rollout_gate() over the same window and thresholds.';
+    'proceed, hold or rollback: the verdict of rollout_gate() over the same window and thresholds.'
+    ' Example: SELECT assignment_v3.rollout_verdict();';
 REVOKE ALL ON FUNCTION rollout_verdict(interval, numeric, numeric, numeric, integer, integer, timestamptz) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION rollout_verdict(interval, numeric, numeric, numeric, integer, integer, timestamptz) TO pg_monitor;

@@ -27,5 +27,6 @@ AS 'MODULE_PATHNAME', 'av3_clear_auto_rollback' LANGUAGE C VOLATILE SECURITY DEF
 SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION clear_auto_rollback() IS
     'Puts V3 back in service after the kill switch tripped (the gate then judges only what happens '
-    'from now on); returns false when it was not tripped.';
+    'from now on); returns false when it was not tripped.'
+    ' Example: SELECT assignment_v3.clear_auto_rollback();';
 REVOKE ALL ON FUNCTION clear_auto_rollback() FROM PUBLIC;
