@@ -68,6 +68,67 @@ static Datum timestamptz_array_datum_unguarded(const std::vector<Micros>& values
                                               sizeof(TimestampTz), true, TYPALIGN_DOUBLE));
 }
 
+// A one-dimensional array of a fixed-size, pass-by-value type (int8, float8), with NULLs.
+static Datum by_value_array_unguarded(const std::vector<Datum>& elems,
+                                      const std::vector<bool>* nulls, Oid type) {
+    const int n = static_cast<int>(elems.size());
+    if (n == 0) {
+        return PointerGetDatum(construct_empty_array(type));
+    }
+    auto* values = static_cast<Datum*>(palloc(sizeof(Datum) * n));
+    auto* elem_nulls = static_cast<bool*>(palloc(sizeof(bool) * n));
+    for (int i = 0; i < n; ++i) {
+        values[i] = elems[i];
+        elem_nulls[i] = nulls != nullptr && (*nulls)[i];
+    }
+    int dims[1] = {n};
+    int lbs[1] = {1};
+    return PointerGetDatum(
+        construct_md_array(values, elem_nulls, 1, dims, lbs, type, 8, true, TYPALIGN_DOUBLE));
+}
+
+static Datum uuid_array_with_nulls_unguarded(const std::vector<Uuid>& ids,
+                                             const std::vector<bool>& nulls) {
+    const int n = static_cast<int>(ids.size());
+    if (n == 0) {
+        return PointerGetDatum(construct_empty_array(UUIDOID));
+    }
+    auto* storage = static_cast<pg_uuid_t*>(palloc(sizeof(pg_uuid_t) * n));
+    auto* elems = static_cast<Datum*>(palloc(sizeof(Datum) * n));
+    auto* elem_nulls = static_cast<bool*>(palloc(sizeof(bool) * n));
+    for (int i = 0; i < n; ++i) {
+        elem_nulls[i] = nulls[i];
+        memcpy(storage[i].data, ids[i].bytes.data(), UUID_LEN);
+        elems[i] = nulls[i] ? 0 : UUIDPGetDatum(&storage[i]);
+    }
+    int dims[1] = {n};
+    int lbs[1] = {1};
+    return PointerGetDatum(construct_md_array(elems, elem_nulls, 1, dims, lbs, UUIDOID, UUID_LEN,
+                                              false, TYPALIGN_CHAR));
+}
+
+Datum int8_array_datum(const std::vector<std::int64_t>& values) {
+    std::vector<Datum> elems;
+    elems.reserve(values.size());
+    for (std::int64_t v : values) {
+        elems.push_back(Int64GetDatum(v));
+    }
+    return pg_call([&] { return by_value_array_unguarded(elems, nullptr, INT8OID); });
+}
+
+Datum float8_array_datum(const std::vector<double>& values, const std::vector<bool>* nulls) {
+    std::vector<Datum> elems;
+    elems.reserve(values.size());
+    for (double v : values) {
+        elems.push_back(Float8GetDatum(v));
+    }
+    return pg_call([&] { return by_value_array_unguarded(elems, nulls, FLOAT8OID); });
+}
+
+Datum uuid_array_datum(const std::vector<Uuid>& ids, const std::vector<bool>& nulls) {
+    return pg_call([&] { return uuid_array_with_nulls_unguarded(ids, nulls); });
+}
+
 Datum uuid_datum(const Uuid& id) {
     return pg_call([&] { return uuid_datum_unguarded(id); });
 }

@@ -39,6 +39,11 @@ Datum uuid_array_datum(const std::vector<Uuid>& ids);
 Datum text_array_datum(const std::vector<std::string>& values,
                        const std::vector<bool>* nulls = nullptr);
 Datum int4_array_datum(const std::vector<int>& values);
+Datum int8_array_datum(const std::vector<std::int64_t>& values);
+Datum float8_array_datum(const std::vector<double>& values,
+                         const std::vector<bool>* nulls = nullptr);
+// A uuid[] with NULLs where nulls[i].
+Datum uuid_array_datum(const std::vector<Uuid>& ids, const std::vector<bool>& nulls);
 Datum timestamptz_array_datum(const std::vector<Micros>& values,
                               const std::vector<bool>* nulls = nullptr);
 

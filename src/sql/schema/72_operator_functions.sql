@@ -83,7 +83,8 @@ BEGIN
     EXECUTE format('GRANT SELECT, INSERT, DELETE ON assignment_v3.table_assignments,
                     assignment_v3.observability_events TO %I', worker_role);
     EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON assignment_v3.shadow_plans TO %I', worker_role);
-    EXECUTE format('GRANT SELECT, DELETE ON assignment_v3_internal.event_rollup,
+    -- The rollups: the workers count their own events into them (and purge them with the events).
+    EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON assignment_v3_internal.event_rollup,
                     assignment_v3_internal.latency_rollup TO %I', worker_role);
     -- The kill switch: every worker reads it, worker 0 trips it from the gate's verdict.
     EXECUTE format('GRANT SELECT, INSERT, UPDATE ON assignment_v3_internal.kill_switch TO %I', worker_role);

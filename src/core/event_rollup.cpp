@@ -1,0 +1,63 @@
+#include "core/event_rollup.hpp"
+
+#include <cmath>
+#include <cstdlib>
+
+#include "core/json_fields.hpp"
+
+namespace av3 {
+
+namespace {
+
+std::optional<std::string> text_of(std::string_view json, std::string_view key) {
+    const std::optional<JsonField> field = json_field(json, key);
+    return field ? field->as_text() : std::nullopt;
+}
+
+// `(text)::float8` of a number's text (what float8in does: strtod).
+std::optional<double> number_of(std::string_view json, std::string_view key) {
+    const std::optional<std::string> text = text_of(json, key);
+    if (!text) {
+        return std::nullopt;
+    }
+    return std::strtod(text->c_str(), nullptr);
+}
+
+}  // namespace
+
+EventRollupFacts event_rollup_facts(std::string_view event_type, std::string_view context_json) {
+    EventRollupFacts facts;
+    facts.reason = text_of(context_json, "reason");
+    if (event_type == "booking.assignment_state_transition") {
+        // `from || '>' || to`: NULL when either is.
+        const std::optional<std::string> from = text_of(context_json, "from");
+        const std::optional<std::string> to = text_of(context_json, "to");
+        if (from && to) {
+            facts.detail = *from + ">" + *to;
+        }
+    } else if (event_type == "auto_assign.summary") {
+        facts.detail = text_of(context_json, "outcome");
+    } else if (event_type == "coordinator.manual_review") {
+        facts.detail = text_of(context_json, "legacy_would_seat");
+    }
+    facts.per_restaurant = event_type == "coordinator.start" ||
+                           event_type == "coordinator.confirmed" ||
+                           event_type == "coordinator.manual_review";
+    facts.delay_ms = number_of(context_json, "delay_ms");
+    facts.latency_ms = number_of(context_json, "latency_ms");
+    if (event_type == "coordinator.confirmed" || event_type == "auto_assign.summary") {
+        // `context ? 'latency_ms'`: the key is there, even with a JSON null.
+        facts.in_latency_histogram = json_field(context_json, "latency_ms").has_value();
+        facts.latency_pipeline = event_type == "coordinator.confirmed" ? "v3" : "legacy";
+    }
+    return facts;
+}
+
+int latency_histogram_bucket(std::optional<double> latency_ms, double ln_1_02) {
+    // greatest(latency_ms * 1000, 1) ignores a NULL, as greatest() does.
+    const double micros = latency_ms ? std::max(*latency_ms * 1000, 1.0) : 1.0;
+    const double bucket = std::ceil(std::log(micros) / ln_1_02);
+    return static_cast<int>(std::max(0.0, bucket));
+}
+
+}  // namespace av3

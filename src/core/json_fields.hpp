@@ -1,0 +1,31 @@
+// Reads one top-level field of a JSON object as Postgres' `object ->> key` does: a string
+// unescaped, a number or boolean as its text; JSON null is flagged (->> gives NULL for it, but
+// `object ? key` is true), a missing key is nothing. For the
+// event rollups, which must count the events exactly as rebuild_event_rollups() recounts them
+// from the stored contexts (docs/architecture.md, "Events and their rollups").
+//
+// Meant for the contexts the extension renders (core/event_context.hpp); on text that is not
+// a JSON object it finds nothing. Nested values are skipped, not interpreted.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace av3 {
+
+struct JsonField {
+    std::string text;  // the unescaped string, or the JSON text of another value
+    bool is_string = false;
+    bool is_null = false;  // JSON null: ->> gives NULL
+
+    // What `->>` gives: the text, or nothing for JSON null.
+    std::optional<std::string> as_text() const {
+        return is_null ? std::nullopt : std::optional<std::string>(text);
+    }
+};
+
+// The field `key` of the object `json` (the last one, if the key repeats: as jsonb keeps it).
+std::optional<JsonField> json_field(std::string_view json, std::string_view key);
+
+}  // namespace av3

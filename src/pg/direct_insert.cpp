@@ -1,0 +1,132 @@
+#include "pg/direct_insert.hpp"
+
+#include "pg/error_boundary.hpp"
+
+extern "C" {
+#include "access/table.h"
+#include "access/tableam.h"
+#include "catalog/dependency.h"
+#include "catalog/namespace.h"
+#include "executor/executor.h"
+#include "nodes/makefuncs.h"
+#include "utils/acl.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+}
+
+namespace av3::pg {
+
+namespace {
+
+Oid target_relid(const DirectTarget& target) {
+    return get_relname_relid(target.table, get_namespace_oid(target.schema, false));
+}
+
+bool eligible(Relation rel, const DirectTarget& target) {
+    if (rel->rd_rel->relkind != RELKIND_RELATION || rel->rd_rel->relrowsecurity) {
+        return false;
+    }
+    TupleDesc desc = RelationGetDescr(rel);
+    if (desc->constr != nullptr && desc->constr->has_generated_stored) {
+        return false;
+    }
+    if (rel->trigdesc != nullptr) {
+        for (int i = 0; i < rel->trigdesc->numtriggers; ++i) {
+            const Trigger& trigger = rel->trigdesc->triggers[i];
+            bool accounted = false;
+            for (const char* name : target.accounted_triggers) {
+                accounted = accounted || strcmp(trigger.tgname, name) == 0;
+            }
+            if (!accounted) {
+                return false;  // someone's trigger: SQL fires it
+            }
+        }
+    }
+    return true;
+}
+
+struct InsertCall {
+    const DirectTarget* target;
+    int rows;
+    FillRow fill;
+    void* context;
+};
+
+bool insert_rows(const InsertCall& call) {
+    const Oid relid = target_relid(*call.target);
+    if (!OidIsValid(relid)) {
+        return false;
+    }
+    Relation rel = table_open(relid, RowExclusiveLock);
+    if (!eligible(rel, *call.target)) {
+        table_close(rel, NoLock);
+        return false;
+    }
+    const AclResult acl = pg_class_aclcheck(relid, GetUserId(), ACL_INSERT);
+    if (acl != ACLCHECK_OK) {
+        aclcheck_error(acl, OBJECT_TABLE, RelationGetRelationName(rel));
+    }
+
+    // The executor state COPY and logical replication's apply set up for a single table.
+    EState* estate = CreateExecutorState();
+    RangeTblEntry* rte = makeNode(RangeTblEntry);
+    rte->rtekind = RTE_RELATION;
+    rte->relid = relid;
+    rte->relkind = rel->rd_rel->relkind;
+    rte->rellockmode = RowExclusiveLock;
+    ExecInitRangeTable(estate, list_make1(rte));
+    ResultRelInfo* rri = makeNode(ResultRelInfo);
+    InitResultRelInfo(rri, rel, 1, nullptr, 0);
+    ExecOpenIndices(rri, false);
+    estate->es_output_cid = GetCurrentCommandId(true);
+
+    TupleDesc desc = RelationGetDescr(rel);
+    auto** slots = static_cast<TupleTableSlot**>(palloc(sizeof(TupleTableSlot*) * call.rows));
+    for (int i = 0; i < call.rows; ++i) {
+        slots[i] = table_slot_create(rel, &estate->es_tupleTable);
+        ExecClearTuple(slots[i]);
+        memset(slots[i]->tts_isnull, true, sizeof(bool) * desc->natts);
+        call.fill(i, slots[i]->tts_values, slots[i]->tts_isnull, call.context);
+        ExecStoreVirtualTuple(slots[i]);
+        if (desc->constr != nullptr) {
+            ExecConstraints(rri, slots[i], estate);
+        }
+    }
+    table_multi_insert(rel, slots, call.rows, estate->es_output_cid, 0, nullptr);
+    if (rri->ri_NumIndices > 0) {
+        for (int i = 0; i < call.rows; ++i) {
+            List* recheck =
+                ExecInsertIndexTuples(rri, slots[i], estate, false, false, nullptr, NIL);
+            list_free(recheck);
+            ResetPerTupleExprContext(estate);
+        }
+    }
+    ExecCloseIndices(rri);
+    ExecResetTupleTable(estate->es_tupleTable, false);
+    FreeExecutorState(estate);
+    table_close(rel, NoLock);
+    return true;
+}
+
+}  // namespace
+
+namespace detail {
+
+bool direct_insert_guarded(const DirectTarget& target, int rows, FillRow fill, void* context) {
+    if (rows == 0) {
+        return true;
+    }
+    const InsertCall call{&target, rows, fill, context};
+    return pg_call([&call] { return insert_rows(call); });
+}
+
+}  // namespace detail
+
+Oid identity_sequence(const DirectTarget& target, const char* column) {
+    return pg_call([&] {
+        const Oid relid = target_relid(target);
+        return getIdentitySequence(relid, get_attnum(relid, column), false);
+    });
+}
+
+}  // namespace av3::pg

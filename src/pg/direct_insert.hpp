@@ -1,0 +1,46 @@
+// Writes rows into one of the extension's tables the way COPY FROM does (docs/architecture.md,
+// "The write path"): the table access method's multi-insert, then every index of the table
+// (unique and exclusion checks included), and each row's CHECK and NOT NULL constraints
+// evaluated by the executor's own routine. No statement is parsed, planned or started, and no
+// text is converted: the caller hands over Datums.
+//
+// Only where that keeps every guarantee an INSERT would: a plain table without row security or
+// stored generated columns, whose triggers are all ones the caller does the work of itself
+// (named in `accounted_triggers`), and that the current role may insert into (checked, with
+// the error an INSERT would raise). Otherwise nothing is written and the caller uses SQL.
+#pragma once
+
+#include "pg/postgres.hpp"
+
+namespace av3::pg {
+
+struct DirectTarget {
+    const char* schema;
+    const char* table;
+    std::vector<const char*> accounted_triggers;
+};
+
+// Sets the columns of row `row`: values[attnum - 1], nulls[attnum - 1]. Called inside the
+// guarded call: it may call Postgres (jsonb input, nextval) but must not own C++ objects.
+using FillRow = void (*)(int row, Datum* values, bool* nulls, void* context);
+
+namespace detail {
+bool direct_insert_guarded(const DirectTarget& target, int rows, FillRow fill, void* context);
+}
+
+// Inserts `rows` rows; false (and nothing written) when the table is not eligible.
+template <typename Fill>
+bool direct_insert(const DirectTarget& target, int rows, Fill& fill) {
+    return detail::direct_insert_guarded(
+        target, rows,
+        [](int row, Datum* values, bool* nulls, void* context) {
+            (*static_cast<Fill*>(context))(row, values, nulls);
+        },
+        &fill);
+}
+
+// The sequence behind an identity column, for the caller's fill to take values from with
+// nextval_internal() (INSERT privilege on the table is what an identity column asks for).
+Oid identity_sequence(const DirectTarget& target, const char* column);
+
+}  // namespace av3::pg

@@ -1,0 +1,172 @@
+#include "pg/event_rollups.hpp"
+
+#include "core/event_rollup.hpp"
+#include "pg/spi.hpp"
+
+extern "C" {
+#include "utils/fmgrprotos.h"
+}
+
+namespace av3::pg {
+
+namespace {
+
+// (greatest() is syntax, not a function: it cannot be schema-qualified, and needs not be.)
+Statement& add_event_counts() {
+    static Statement statement(
+        "INSERT INTO assignment_v3_internal.event_rollup AS r "
+        "  (width, bucket, source, event_type, reason, detail, restaurant_id, writer, events, "
+        "   delay_ms_sum, delay_ms_max, latency_ms_max) "
+        "SELECT * FROM unnest($1::int[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], "
+        "                     $6::text[], $7::uuid[], $8::int[], $9::bigint[], $10::float8[], "
+        "                     $11::float8[], $12::float8[]) "
+        "ON CONFLICT ON CONSTRAINT event_rollup_key DO UPDATE SET "
+        "  events = r.events + excluded.events, "
+        "  delay_ms_sum = r.delay_ms_sum + excluded.delay_ms_sum, "
+        "  delay_ms_max = greatest(r.delay_ms_max, excluded.delay_ms_max), "
+        "  latency_ms_max = greatest(r.latency_ms_max, excluded.latency_ms_max)",
+        {INT4ARRAYOID, TIMESTAMPTZARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
+         UUIDARRAYOID, INT4ARRAYOID, INT8ARRAYOID, FLOAT8ARRAYOID, FLOAT8ARRAYOID, FLOAT8ARRAYOID});
+    return statement;
+}
+
+Statement& add_latency_counts() {
+    static Statement statement(
+        "INSERT INTO assignment_v3_internal.latency_rollup AS r "
+        "  (width, bucket, pipeline, latency_bucket, writer, confirmations) "
+        "SELECT * FROM unnest($1::int[], $2::timestamptz[], $3::text[], $4::int[], $5::int[], "
+        "                     $6::bigint[]) "
+        "ON CONFLICT ON CONSTRAINT latency_rollup_key DO UPDATE SET "
+        "  confirmations = r.confirmations + excluded.confirmations",
+        {INT4ARRAYOID, TIMESTAMPTZARRAYOID, TEXTARRAYOID, INT4ARRAYOID, INT4ARRAYOID,
+         INT8ARRAYOID});
+    return statement;
+}
+
+// ln(1.02) as the SQL's latency_bucket() computes it: the numeric's logarithm, as a float8.
+double sql_ln_1_02() {
+    static const double value = pg_call([] {
+        Datum numeric = DirectFunctionCall3(numeric_in, CStringGetDatum("1.02"),
+                                            ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+        return DatumGetFloat8(
+            DirectFunctionCall1(numeric_float8, DirectFunctionCall1(numeric_ln, numeric)));
+    });
+    return value;
+}
+
+}  // namespace
+
+Micros EventRollups::truncated(const char* unit, Micros at) {
+    const bool minute = unit[0] == 'm';
+    Micros& input = minute ? minute_input_ : hour_input_;
+    Micros& output = minute ? minute_output_ : hour_output_;
+    if (at != input) {
+        output = pg_call([&] {
+            return DatumGetTimestampTz(DirectFunctionCall2(timestamptz_trunc,
+                                                           PointerGetDatum(cstring_to_text(unit)),
+                                                           TimestampTzGetDatum(at)));
+        });
+        input = at;
+    }
+    return output;
+}
+
+void EventRollups::count(const PendingEvent& event) {
+    const EventRollupFacts facts = event_rollup_facts(event.event_type, event.context);
+    // The hour of the minute: one truncation per distinct minute, not per event.
+    const Micros minute = truncated("minute", event.created_at);
+    const Micros hour = truncated("hour", minute);
+    for (const auto& [width, bucket] : {std::pair<int, Micros>{1, minute}, {60, hour}}) {
+        Counts& c = events_[EventKey{width, bucket, std::string(event.source),
+                                     std::string(event.event_type), facts.reason, facts.detail,
+                                     facts.per_restaurant ? event.restaurant_id : std::nullopt}];
+        c.events += 1;
+        if (facts.delay_ms) {
+            c.delay_ms_sum += *facts.delay_ms;
+            c.delay_ms_max = std::max(c.delay_ms_max.value_or(*facts.delay_ms), *facts.delay_ms);
+        }
+        if (facts.latency_ms) {
+            c.latency_ms_max =
+                std::max(c.latency_ms_max.value_or(*facts.latency_ms), *facts.latency_ms);
+        }
+        if (facts.in_latency_histogram) {
+            latencies_[LatencyKey{width, bucket, std::string(facts.latency_pipeline),
+                                  latency_histogram_bucket(facts.latency_ms, sql_ln_1_02())}] += 1;
+        }
+    }
+}
+
+void EventRollups::flush() {
+    const int writer = MyBackendId;
+    if (!events_.empty()) {
+        std::vector<int> widths, writers;
+        std::vector<Micros> buckets;
+        std::vector<std::string> sources, types, reasons, details;
+        std::vector<bool> reason_nulls, detail_nulls, restaurant_nulls, delay_max_nulls,
+            latency_max_nulls;
+        std::vector<Uuid> restaurants;
+        std::vector<std::int64_t> counts;
+        std::vector<double> delay_sums, delay_maxes, latency_maxes;
+        for (const auto& [key, c] : events_) {
+            const auto& [width, bucket, source, type, reason, detail, restaurant] = key;
+            widths.push_back(width);
+            buckets.push_back(bucket);
+            sources.push_back(source);
+            types.push_back(type);
+            reasons.push_back(reason.value_or(""));
+            reason_nulls.push_back(!reason.has_value());
+            details.push_back(detail.value_or(""));
+            detail_nulls.push_back(!detail.has_value());
+            restaurants.push_back(restaurant.value_or(Uuid{}));
+            restaurant_nulls.push_back(!restaurant.has_value());
+            writers.push_back(writer);
+            counts.push_back(c.events);
+            delay_sums.push_back(c.delay_ms_sum);
+            delay_maxes.push_back(c.delay_ms_max.value_or(0));
+            delay_max_nulls.push_back(!c.delay_ms_max.has_value());
+            latency_maxes.push_back(c.latency_ms_max.value_or(0));
+            latency_max_nulls.push_back(!c.latency_ms_max.has_value());
+        }
+        add_event_counts().run({
+            {int4_array_datum(widths), false},
+            {timestamptz_array_datum(buckets), false},
+            {text_array_datum(sources), false},
+            {text_array_datum(types), false},
+            {text_array_datum(reasons, &reason_nulls), false},
+            {text_array_datum(details, &detail_nulls), false},
+            {uuid_array_datum(restaurants, restaurant_nulls), false},
+            {int4_array_datum(writers), false},
+            {int8_array_datum(counts), false},
+            {float8_array_datum(delay_sums), false},
+            {float8_array_datum(delay_maxes, &delay_max_nulls), false},
+            {float8_array_datum(latency_maxes, &latency_max_nulls), false},
+        });
+        events_.clear();
+    }
+    if (!latencies_.empty()) {
+        std::vector<int> widths, latency_buckets, writers;
+        std::vector<Micros> buckets;
+        std::vector<std::string> pipelines;
+        std::vector<std::int64_t> counts;
+        for (const auto& [key, n] : latencies_) {
+            const auto& [width, bucket, pipeline, latency_bucket] = key;
+            widths.push_back(width);
+            buckets.push_back(bucket);
+            pipelines.push_back(pipeline);
+            latency_buckets.push_back(latency_bucket);
+            writers.push_back(writer);
+            counts.push_back(n);
+        }
+        add_latency_counts().run({
+            {int4_array_datum(widths), false},
+            {timestamptz_array_datum(buckets), false},
+            {text_array_datum(pipelines), false},
+            {int4_array_datum(latency_buckets), false},
+            {int4_array_datum(writers), false},
+            {int8_array_datum(counts), false},
+        });
+        latencies_.clear();
+    }
+}
+
+}  // namespace av3::pg

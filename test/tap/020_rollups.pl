@@ -1,0 +1,124 @@
+# The workers write their events directly (as COPY does) and count them into the rollups in
+# C++; everyone else's events go through SQL and the rollup trigger. Both must leave exactly the
+# rollups a recount from the stored events gives (rebuild_event_rollups()), over traffic that
+# produces every kind of event: V3 and legacy decisions, retries (rate limited, no table),
+# manual reviews, shadow plans, modifications and cancellations by the application, operator
+# functions. And a trigger someone adds to the events table still fires for every event: the
+# direct path steps aside for it.
+use strict;
+use warnings;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use lib 'test/tap';
+use Av3Test;
+
+my $node = new_node('rollups', q{
+assignment_v3.max_parallel = 2
+assignment_v3.enabled = on
+assignment_v3.shadow = on
+assignment_v3.poll_interval = '50ms'
+assignment_v3.restaurant_rate_limit = 20
+assignment_v3.restaurant_rate_burst = 10
+assignment_v3.retry_backoff_base = '50ms'
+assignment_v3.retry_backoff_max = '200ms'
+assignment_v3.max_retries = 2
+track_functions = 'all'
+});
+$node->safe_psql('postgres', 'CREATE EXTENSION assignment_v3 CASCADE');
+create_city($node, 'Count');
+$node->safe_psql('postgres', q{
+    INSERT INTO assignment_v3.restaurant_rollout
+    SELECT id, CASE WHEN name = 'Count 01' THEN 'legacy' ELSE 'shadow' END FROM assignment_v3.restaurants
+    WHERE name IN ('Count 01', 'Count 02')});
+
+sub traffic {
+    my ($from, $n) = @_;
+    # Parties of 40 never fit; two bookings per slot on one table-poor evening make retries.
+    $node->safe_psql('postgres', qq{
+        INSERT INTO assignment_v3.bookings (restaurant_id, party_size, start_at, end_at)
+        SELECT r.ids[1 + g % 30], CASE WHEN g % 17 = 0 THEN 40 ELSE 1 + g % 6 END,
+               timestamptz '2031-11-01 19:00+00' + (g % 7) * interval '1 day',
+               timestamptz '2031-11-01 21:00+00' + (g % 7) * interval '1 day'
+        FROM (SELECT array_agg(id ORDER BY name) AS ids FROM assignment_v3.restaurants) r,
+             generate_series($from, $from + $n - 1) g});
+}
+traffic(1, 900);
+# The application modifies and cancels many at once; an operator seats one by hand.
+$node->safe_psql('postgres', q{
+    UPDATE assignment_v3.bookings SET party_size = party_size + 1
+    WHERE id IN (SELECT id FROM assignment_v3.bookings ORDER BY id LIMIT 40);
+    UPDATE assignment_v3.bookings SET status = 'cancelled'
+    WHERE id IN (SELECT id FROM assignment_v3.bookings ORDER BY id DESC LIMIT 40);
+});
+my $queue = q{SELECT count(*) FROM assignment_v3.bookings WHERE status = 'pending' AND assignment_state IN ('created', 'retry_scheduled')};
+ok($node->poll_query_until('postgres', $queue, '0'), 'the traffic is decided');
+# An operator seats a party no combination fits, on an evening of its own.
+$node->safe_psql('postgres', q{
+    INSERT INTO assignment_v3.bookings (id, restaurant_id, party_size, start_at, end_at)
+    SELECT 'c0000000-0000-0000-0000-000000000001', id, 40, '2031-12-25 19:00+00', '2031-12-25 21:00+00'
+    FROM assignment_v3.restaurants WHERE name = 'Count 10'});
+ok($node->poll_query_until('postgres', q{SELECT assignment_state FROM assignment_v3.bookings
+    WHERE id = 'c0000000-0000-0000-0000-000000000001'}, 'manual_review'), 'the large party waits for an operator');
+$node->safe_psql('postgres', q{
+    SELECT assignment_v3.assign_manually(b.id, ARRAY(SELECT t.id FROM assignment_v3.restaurant_tables t
+                                                    WHERE t.restaurant_id = b.restaurant_id ORDER BY t.label LIMIT 10))
+    FROM assignment_v3.bookings b WHERE b.id = 'c0000000-0000-0000-0000-000000000001'});
+
+my %kinds = map { split /\|/ } split /\n/, $node->safe_psql('postgres', q{
+    SELECT event_type, count(*) FROM assignment_v3.observability_events GROUP BY 1});
+for my $kind (qw(coordinator.start coordinator.confirmed coordinator.retry coordinator.manual_review
+                 booking.assignment_state_transition auto_assign.summary coordinator.shadow_plan)) {
+    ok(($kinds{$kind} // 0) > 0, "the traffic made $kind events ($kinds{$kind})");
+}
+ok($node->safe_psql('postgres', q{SELECT count(*) FROM assignment_v3.observability_events
+    WHERE event_type = 'coordinator.retry' AND context->>'reason' = 'rate_limited'}) > 0, 'rate-limited retries among them');
+is($node->safe_psql('postgres', q{SELECT coalesce(sum(calls), 0) FROM pg_stat_user_functions WHERE funcname = 'roll_up_events'}),
+   '0', 'no event went through the rollup trigger: all were written directly');
+
+# The rollups as the writers left them, against a recount from the events.
+my $rollups = q{
+    SELECT width, bucket, source, event_type, reason, detail, restaurant_id, sum(events) AS events,
+           round(sum(delay_ms_sum)::numeric, 3) AS delay_ms_sum, max(delay_ms_max) AS delay_ms_max,
+           max(latency_ms_max) AS latency_ms_max
+    FROM assignment_v3_internal.event_rollup GROUP BY 1, 2, 3, 4, 5, 6, 7};
+my $latency = q{
+    SELECT width, bucket, pipeline, latency_bucket, sum(confirmations) AS confirmations
+    FROM assignment_v3_internal.latency_rollup GROUP BY 1, 2, 3, 4};
+$node->safe_psql('postgres', qq{
+    CREATE TABLE counted AS $rollups;
+    CREATE TABLE counted_latency AS $latency;
+    SELECT assignment_v3.rebuild_event_rollups(now() - interval '1 day', now() + interval '1 day');
+    CREATE TABLE recounted AS $rollups;
+    CREATE TABLE recounted_latency AS $latency;
+});
+ok($node->safe_psql('postgres', 'SELECT count(*) FROM counted') > 50, 'many rollup rows to compare');
+is($node->safe_psql('postgres', q{
+    SELECT count(*) FROM ((TABLE counted EXCEPT TABLE recounted) UNION ALL (TABLE recounted EXCEPT TABLE counted)) d}),
+   '0', 'the event rollups equal a recount from the stored events');
+is($node->safe_psql('postgres', q{
+    SELECT count(*) FROM ((TABLE counted_latency EXCEPT TABLE recounted_latency)
+                          UNION ALL (TABLE recounted_latency EXCEPT TABLE counted_latency)) d}),
+   '0', 'the latency histogram equals a recount');
+
+# Someone's own trigger on the events: it sees every event the workers write from now on.
+$node->safe_psql('postgres', q{
+    CREATE TABLE seen_events (n bigint NOT NULL);
+    -- (Qualified names: the workers run with an empty search_path.)
+    CREATE FUNCTION count_events() RETURNS trigger LANGUAGE plpgsql AS
+        $$BEGIN INSERT INTO public.seen_events SELECT count(*) FROM new_rows; RETURN NULL; END$$;
+    CREATE TRIGGER count_events AFTER INSERT ON assignment_v3.observability_events
+        REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION count_events();
+});
+my $before = $node->safe_psql('postgres', 'SELECT count(*) FROM assignment_v3.observability_events');
+traffic(2000, 100);
+ok($node->poll_query_until('postgres', $queue, '0'), 'more traffic is decided');
+is($node->safe_psql('postgres', 'SELECT sum(n) FROM seen_events'),
+   $node->safe_psql('postgres', 'SELECT count(*) FROM assignment_v3.observability_events') - $before,
+   'the added trigger saw every event');
+cmp_ok($node->safe_psql('postgres', q{SELECT sum(calls) FROM pg_stat_user_functions WHERE funcname = 'roll_up_events'}),
+       '>', 0, 'written with SQL, through the rollup trigger too');
+is($node->safe_psql('postgres', 'SELECT count(*) FROM assignment_v3.check_invariants()'), '0', 'invariants hold');
+
+$node->stop('fast');
+done_testing();

@@ -1,0 +1,92 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "core/event_context.hpp"
+#include "core/event_rollup.hpp"
+#include "core/json_fields.hpp"
+
+namespace av3 {
+namespace {
+
+TEST(JsonField, ReadsTopLevelFieldsAsTheArrowOperatorDoes) {
+    const std::string json =
+        R"({"from": "created", "to": "confirmed", "n": 3, "ok": true, "gone": null,)"
+        R"( "nested": {"reason": "inner", "list": [1, "]", {"x": "}"}]}, "reason": "a \"b\"\n\u0007"})";
+    EXPECT_EQ(json_field(json, "from")->text, "created");
+    EXPECT_TRUE(json_field(json, "from")->is_string);
+    EXPECT_EQ(json_field(json, "n")->text, "3");
+    EXPECT_FALSE(json_field(json, "n")->is_string);
+    EXPECT_EQ(json_field(json, "ok")->text, "true");
+    EXPECT_TRUE(json_field(json, "gone").has_value());
+    EXPECT_FALSE(json_field(json, "gone")->as_text().has_value());
+    EXPECT_FALSE(json_field(json, "missing").has_value());
+    // The nested "reason" is not the top-level one.
+    EXPECT_EQ(json_field(json, "reason")->text, "a \"b\"\n\x07");
+    EXPECT_EQ(json_field(json, "nested")->text,
+              R"({"reason": "inner", "list": [1, "]", {"x": "}"}]})");
+    EXPECT_FALSE(json_field("not json", "x").has_value());
+    EXPECT_FALSE(json_field("{}", "x").has_value());
+}
+
+TEST(EventRollupFacts, ComeFromTheContextAsRendered) {
+    EventContext transition;
+    transition.add("from", "table_selected")
+        .add("to", "retry_scheduled")
+        .add("reason", "no_assignment");
+    const EventRollupFacts t =
+        event_rollup_facts("booking.assignment_state_transition", transition.render(8192));
+    EXPECT_EQ(t.detail, "table_selected>retry_scheduled");
+    EXPECT_EQ(t.reason, "no_assignment");
+    EXPECT_FALSE(t.per_restaurant);
+    EXPECT_FALSE(t.in_latency_histogram);
+
+    EventContext confirmed;
+    confirmed.add("strategy", "optimal_fit").add("latency_ms", 12.5).add("attempts", 1);
+    const EventRollupFacts c = event_rollup_facts("coordinator.confirmed", confirmed.render(8192));
+    EXPECT_TRUE(c.per_restaurant);
+    EXPECT_TRUE(c.in_latency_histogram);
+    EXPECT_EQ(c.latency_pipeline, "v3");
+    EXPECT_DOUBLE_EQ(*c.latency_ms, 12.5);
+    EXPECT_FALSE(c.reason.has_value());
+    EXPECT_FALSE(c.delay_ms.has_value());
+
+    EventContext review;
+    review.add("reason", "max_retries_exceeded").add("legacy_would_seat", true);
+    EXPECT_EQ(event_rollup_facts("coordinator.manual_review", review.render(8192)).detail, "true");
+
+    EventContext retry;
+    retry.add("reason", "rate_limited").add("delay_ms", 850.25);
+    EXPECT_DOUBLE_EQ(*event_rollup_facts("coordinator.retry", retry.render(8192)).delay_ms, 850.25);
+}
+
+TEST(EventRollupFacts, ATruncatedContextIsCountedAsStored) {
+    EventContext big;
+    big.add("reason", "no_assignment").add("from", "created").add("to", "retry_scheduled");
+    big.add("tables", std::string(5000, 'x'));
+    const std::string stored = big.render(256);
+    const EventRollupFacts facts =
+        event_rollup_facts("booking.assignment_state_transition", stored);
+    EXPECT_EQ(facts.reason, "no_assignment");
+    // Whatever survived truncation is what a recount from the stored context finds.
+    const std::optional<JsonField> from = json_field(stored, "from");
+    const std::optional<JsonField> to = json_field(stored, "to");
+    if (from && to) {
+        EXPECT_EQ(facts.detail, from->text + ">" + to->text);
+    } else {
+        EXPECT_FALSE(facts.detail.has_value());
+    }
+}
+
+TEST(LatencyHistogram, BucketsAreTwoPercentWideAndStartAtOneMicrosecond) {
+    const double ln_1_02 = std::log(1.02);
+    EXPECT_EQ(latency_histogram_bucket(std::nullopt, ln_1_02), 0);
+    EXPECT_EQ(latency_histogram_bucket(0.0, ln_1_02), 0);
+    EXPECT_EQ(latency_histogram_bucket(0.001, ln_1_02), 0);  // 1 microsecond
+    const int ten_ms = latency_histogram_bucket(10.0, ln_1_02);
+    EXPECT_EQ(ten_ms, static_cast<int>(std::ceil(std::log(10000.0) / ln_1_02)));
+    EXPECT_EQ(latency_histogram_bucket(10.0 * 1.02, ln_1_02), ten_ms + 1);
+}
+
+}  // namespace
+}  // namespace av3
