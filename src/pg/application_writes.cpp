@@ -2,6 +2,7 @@
 
 #include "core/invocation.hpp"
 #include "pg/booking_writes.hpp"
+#include "pg/schedule_cache.hpp"
 #include "pg/spi.hpp"
 #include "pg/transaction_hooks.hpp"
 #include "pg/transaction_staged.hpp"
@@ -72,7 +73,14 @@ void apply_application_transitions() {
                                     cancelled ? reason::kCancelled : reason::kModified, t.version,
                                     t.cause});
     }
-    release_booking_tables(bookings);
+    {
+        // The extension's own release: followed booking by booking by the schedule caches.
+        InternalWriteScope scope(TransitionCause::Modification);
+        release_booking_tables(bookings);
+    }
+    for (const ApplicationTransition& t : transitions) {
+        ScheduleCache::released_in_transaction(t.restaurant_id, t.booking_id);
+    }
     events.flush();
     if (!cancelled_at.empty()) {
         wake_retries_of(cancelled_at);

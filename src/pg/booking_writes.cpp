@@ -1,6 +1,7 @@
 #include "pg/booking_writes.hpp"
 
 #include "pg/decision_notices.hpp"
+#include "pg/schedule_cache.hpp"
 #include "pg/spi.hpp"
 #include "pg/transaction_hooks.hpp"
 
@@ -141,6 +142,18 @@ void BookingWriter::write_all(const std::vector<BookingWrite*>& writes) {
     }
     events.flush();
     announce_decisions(writes, cause_);
+    for (BookingWrite* w : writes) {
+        if (w->release_tables) {
+            ScheduleCache::released_in_transaction(w->restaurant_id, w->booking_id);
+        }
+        if (!w->assignments.empty()) {
+            std::vector<BusySeat> seats;
+            for (const AssignmentRow& a : w->assignments) {
+                seats.push_back(BusySeat{a.table_id, a.during});
+            }
+            ScheduleCache::seated_in_transaction(w->restaurant_id, w->booking_id, seats);
+        }
+    }
 }
 
 void BookingWriter::flush_bulk() {

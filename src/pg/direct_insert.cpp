@@ -123,9 +123,16 @@ bool direct_insert_guarded(const DirectTarget& target, int rows, FillRow fill, v
 }  // namespace detail
 
 Oid identity_sequence(const DirectTarget& target, const char* column) {
+    // Looked up again whenever the table is another one (the extension was created anew).
+    static Oid cached_relid = InvalidOid;
+    static Oid cached_sequence = InvalidOid;
     return pg_call([&] {
         const Oid relid = target_relid(target);
-        return getIdentitySequence(relid, get_attnum(relid, column), false);
+        if (relid != cached_relid) {
+            cached_sequence = getIdentitySequence(relid, get_attnum(relid, column), false);
+            cached_relid = relid;
+        }
+        return cached_sequence;
     });
 }
 

@@ -41,6 +41,7 @@ bool direct_insert(const DirectTarget& target, int rows, Fill& fill) {
 
 // The sequence behind an identity column, for the caller's fill to take values from with
 // nextval_internal() (INSERT privilege on the table is what an identity column asks for).
+// (One table per process: the extension writes one table this way.)
 Oid identity_sequence(const DirectTarget& target, const char* column);
 
 }  // namespace av3::pg

@@ -115,10 +115,7 @@ enum EventColumn {
 // Inserts the events as rows built in C++ (the context's jsonb from its text, in one call per
 // event, no statement around it); false when the table is not eligible.
 bool insert_directly(const std::vector<PendingEvent>& events) {
-    static Oid sequence = InvalidOid;
-    if (!OidIsValid(sequence)) {
-        sequence = identity_sequence(events_table(), "id");
-    }
+    const Oid sequence = identity_sequence(events_table(), "id");
     std::vector<pg_uuid_t> ids(events.size() * 2);
     auto fill = [&](int row, Datum* values, bool* nulls) {
         const PendingEvent& e = events[row];

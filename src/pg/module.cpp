@@ -1,5 +1,6 @@
 // Library entry: the GUCs, and, when preloaded, shared memory and the launcher.
 #include "pg/application_writes.hpp"
+#include "pg/schedule_cache.hpp"
 #include "pg/kill_switch.hpp"
 #include "pg/settings.hpp"
 #include "pg/shared_policies.hpp"
@@ -18,6 +19,7 @@ void _PG_init(void) {
     av3::pg::install_transaction_hooks();
     av3::pg::install_policy_hooks();
     av3::pg::install_application_write_hooks();
+    av3::pg::ScheduleCache::install_hooks();
     av3::pg::install_kill_switch_hooks();
     if (!process_shared_preload_libraries_in_progress) {
         // Loaded on demand (CREATE EXTENSION without preloading): functions work, no worker runs;

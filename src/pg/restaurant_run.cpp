@@ -1,29 +1,12 @@
 #include "pg/restaurant_run.hpp"
 
+#include "pg/schedule_cache.hpp"
 #include "pg/shared_policies.hpp"
 #include "pg/spi.hpp"
 
 namespace av3::pg {
 
 namespace {
-
-// What is booked in the intervals the batch's bookings occupy, one statement per restaurant: a
-// range scan of table_assignments_restaurant_start_idx per interval (assignments last at most
-// 28 hours: bookings at most 24, turn buffers at most 4, check constraints). Planned at each
-// execution (spi.hpp, Planning): a plan made while the table was small would read every
-// assignment of the restaurant for every interval once it has grown.
-Statement& select_busy() {
-    static Statement statement(
-        "SELECT a.table_id, pg_catalog.lower(a.during), pg_catalog.upper(a.during) "
-        "FROM unnest($2::timestamptz[], $3::timestamptz[]) AS w(lo, hi) "
-        "CROSS JOIN LATERAL (SELECT * FROM assignment_v3.table_assignments a "
-        "                    WHERE a.restaurant_id = $1 "
-        "                      AND pg_catalog.lower(a.during) >= w.lo - interval '28 hours' "
-        "                      AND pg_catalog.lower(a.during) < w.hi "
-        "                      AND pg_catalog.upper(a.during) > w.lo) a",
-        {UUIDOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID}, Planning::PlanEachTime);
-    return statement;
-}
 
 // The confirmed bookings seated in those intervals, when the restaurant caps its covers.
 // Bookings last at most 24 hours (a check constraint), which bounds the index range.
@@ -70,12 +53,12 @@ std::unique_ptr<RestaurantRun> RestaurantRun::load(const RestaurantInfo& info,
     }
     std::vector<Micros> lowers, uppers;
     merge_intervals(occupied, lowers, uppers);
-    Rows busy = select_busy().run({{id, false},
-                                   {timestamptz_array_datum(lowers), false},
-                                   {timestamptz_array_datum(uppers), false}});
-    for (std::uint64_t i = 0; i < busy.size(); ++i) {
-        run->schedule_.reserve(run->inventory_->index_of(busy[i].uuid(1)),
-                               Interval{busy[i].timestamptz(2), busy[i].timestamptz(3)});
+    std::vector<Interval> merged;
+    for (std::size_t i = 0; i < lowers.size(); ++i) {
+        merged.push_back(Interval{lowers[i], uppers[i]});
+    }
+    for (const BusySeat& seat : ScheduleCache::instance().busy(info.id, merged)) {
+        run->schedule_.reserve(run->inventory_->index_of(seat.table_id), seat.during);
     }
     if (info.max_covers_per_slot > 0) {
         lowers.clear();

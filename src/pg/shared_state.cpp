@@ -38,6 +38,10 @@ void startup_shared_memory() {
         g_state->lock = &locks[0].lock;
         g_state->policy_lock = &locks[1].lock;
         pg_atomic_init_u64(&g_state->inventory_generation, 1);
+        for (pg_atomic_uint64& generation : g_state->schedule_generations) {
+            pg_atomic_init_u64(&generation, 1);
+        }
+        pg_atomic_init_u64(&g_state->schedules_generation, 1);
     }
     LWLockRelease(AddinShmemInitLock);
 }
@@ -131,6 +135,8 @@ void extension_attached() {
     g_state->attach_generation++;
     g_state->extension = ExtensionPresence::Unknown;
     LWLockRelease(g_state->lock);
+    // New tables, perhaps with the old restaurants' ids: no cached schedule holds.
+    pg_atomic_fetch_add_u64(&g_state->schedules_generation, 1);
     wake_launcher();
 }
 
@@ -224,6 +230,39 @@ void bump_inventory_generation() {
 
 std::uint64_t inventory_generation() {
     return g_state != nullptr ? pg_atomic_read_u64(&g_state->inventory_generation) : 0;
+}
+
+namespace {
+pg_atomic_uint64& schedule_slot(const Uuid& restaurant_id) {
+    return g_state->schedule_generations[restaurant_id.stable_hash() % kScheduleGenerationSlots];
+}
+}  // namespace
+
+std::optional<std::uint64_t> schedule_generation(const Uuid& restaurant_id) {
+    if (g_state == nullptr) {
+        return std::nullopt;
+    }
+    return pg_atomic_read_u64(&schedule_slot(restaurant_id));
+}
+
+std::optional<std::uint64_t> bump_schedule_generation(const Uuid& restaurant_id) {
+    if (g_state == nullptr) {
+        return std::nullopt;
+    }
+    return pg_atomic_fetch_add_u64(&schedule_slot(restaurant_id), 1);
+}
+
+std::optional<std::uint64_t> schedules_generation() {
+    if (g_state == nullptr) {
+        return std::nullopt;
+    }
+    return pg_atomic_read_u64(&g_state->schedules_generation);
+}
+
+void bump_schedules_generation() {
+    if (g_state != nullptr) {
+        pg_atomic_fetch_add_u64(&g_state->schedules_generation, 1);
+    }
 }
 
 }  // namespace av3::pg

@@ -57,6 +57,7 @@ struct WorkerSlot {
 };
 
 constexpr int kRateSchedules = 4096;
+constexpr int kScheduleGenerationSlots = 4096;
 
 struct RateScheduleEntry {
     bool used;
@@ -136,6 +137,11 @@ struct SharedState {
     TimestampTz launcher_started_at;
     WorkerSlot workers[settings::kMaxParallelLimit];
     pg_atomic_uint64 inventory_generation;
+    // Per restaurant (hashed into slots) and for all restaurants: bumped when a transaction
+    // that changed table assignments commits; the backends' schedule caches compare them
+    // (pg/schedule_cache.hpp).
+    pg_atomic_uint64 schedule_generations[kScheduleGenerationSlots];
+    pg_atomic_uint64 schedules_generation;
     PolicyState policies;
 };
 
@@ -170,5 +176,13 @@ bool restore_in_progress(Oid database);
 // Invalidates every worker's inventory and rollout caches.
 void bump_inventory_generation();
 std::uint64_t inventory_generation();
+
+// The schedule generations (pg/schedule_cache.hpp); nothing when shared memory is not there
+// (the library was not preloaded): no cache can then be trusted.
+std::optional<std::uint64_t> schedule_generation(const Uuid& restaurant_id);
+// Bumps the restaurant's generation; returns the value before.
+std::optional<std::uint64_t> bump_schedule_generation(const Uuid& restaurant_id);
+std::optional<std::uint64_t> schedules_generation();
+void bump_schedules_generation();
 
 }  // namespace av3::pg

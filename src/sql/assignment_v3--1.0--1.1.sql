@@ -687,6 +687,17 @@ CREATE TRIGGER bookings_deleted
     REFERENCING OLD TABLE AS deleted_bookings
     FOR EACH STATEMENT EXECUTE FUNCTION assignment_v3_internal.bookings_deleted();
 
+CREATE FUNCTION assignment_v3_internal.assignments_changed() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'av3_assignments_changed' LANGUAGE C SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp;
+REVOKE ALL ON FUNCTION assignment_v3_internal.assignments_changed() FROM PUBLIC;
+CREATE TRIGGER table_assignments_changed
+    AFTER INSERT OR UPDATE OR DELETE ON table_assignments
+    FOR EACH STATEMENT EXECUTE FUNCTION assignment_v3_internal.assignments_changed();
+CREATE TRIGGER table_assignments_truncated
+    AFTER TRUNCATE ON table_assignments
+    FOR EACH STATEMENT EXECUTE FUNCTION assignment_v3_internal.assignments_changed();
+
 -- The due index without the always-true predicate that kept the planner off it elsewhere: the
 -- queue's statements are planned at each execution now (docs/architecture.md, "Plans").
 DROP INDEX bookings_due_idx;

@@ -56,3 +56,16 @@ CREATE TRIGGER table_adjacency_inventory_changed
 CREATE TRIGGER restaurant_rollout_inventory_changed
     AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON restaurant_rollout
     FOR EACH STATEMENT EXECUTE FUNCTION assignment_v3_internal.inventory_changed();
+
+-- The workers keep restaurants' schedules between batches (docs/architecture.md, "Schedules"):
+-- a change to table_assignments the extension did not make itself tells them to read again.
+CREATE FUNCTION assignment_v3_internal.assignments_changed() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'av3_assignments_changed' LANGUAGE C SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp;
+REVOKE ALL ON FUNCTION assignment_v3_internal.assignments_changed() FROM PUBLIC;
+CREATE TRIGGER table_assignments_changed
+    AFTER INSERT OR UPDATE OR DELETE ON table_assignments
+    FOR EACH STATEMENT EXECUTE FUNCTION assignment_v3_internal.assignments_changed();
+CREATE TRIGGER table_assignments_truncated
+    AFTER TRUNCATE ON table_assignments
+    FOR EACH STATEMENT EXECUTE FUNCTION assignment_v3_internal.assignments_changed();
