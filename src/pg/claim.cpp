@@ -1,6 +1,8 @@
 #include "pg/claim.hpp"
 
 #include "pg/restaurant_lock.hpp"
+#include "pg/settings.hpp"
+#include "pg/shared_state.hpp"
 #include "pg/spi.hpp"
 
 namespace av3::pg {
@@ -128,35 +130,53 @@ ClaimPlan plan_claim(const ClaimRequest& request) {
         it->bookings.push_back(due[i].uuid(1));
     }
 
+    // Each worker serves its own share of the restaurants first (by a stable hash), then, with
+    // room left in the batch, anyone's: two workers rarely want the same restaurant's lock, and
+    // a worker's schedule cache (pg/schedule_cache.hpp) stays current for the restaurants it
+    // keeps serving. The window is the oldest due bookings either way.
+    const int slot = my_worker_slot();
+    const int shares = std::max(1, settings::max_parallel);
+    auto own = [&](const Uuid& restaurant) {
+        return slot < 0 || static_cast<int>(restaurant.stable_hash() % shares) == slot % shares;
+    };
     int total = 0;
     bool probe_planned = false;
-    for (const Candidate& c : candidates) {
-        if (total >= request.limit) {
-            break;
-        }
-        const PipelineMode mode = cache.info(c.restaurant_id).mode();
-        if (mode == PipelineMode::Off) {
-            continue;
-        }
-        std::size_t take = std::min<std::size_t>(c.bookings.size(),
-                                                 static_cast<std::size_t>(request.limit - total));
-        if (mode == PipelineMode::V3) {
-            if (request.v3_admission == Admission::Deny || probe_planned) {
+    std::vector<bool> taken(candidates.size(), false);
+    for (int pass = 0; pass < 2; ++pass) {
+        for (std::size_t k = 0; k < candidates.size(); ++k) {
+            const Candidate& c = candidates[k];
+            if (total >= request.limit) {
+                break;
+            }
+            if (taken[k] || (pass == 0) != own(c.restaurant_id)) {
                 continue;
             }
-            if (request.v3_admission == Admission::Probe) {
-                take = 1;  // half-open: one invocation decides
-                probe_planned = true;
+            taken[k] = true;
+            const PipelineMode mode = cache.info(c.restaurant_id).mode();
+            if (mode == PipelineMode::Off) {
+                continue;
             }
+            std::size_t take = std::min<std::size_t>(
+                c.bookings.size(), static_cast<std::size_t>(request.limit - total));
+            if (mode == PipelineMode::V3) {
+                if (request.v3_admission == Admission::Deny || probe_planned) {
+                    continue;
+                }
+                if (request.v3_admission == Admission::Probe) {
+                    take = 1;  // half-open: one invocation decides
+                    probe_planned = true;
+                }
+            }
+            if (!try_lock_restaurant(c.restaurant_id)) {
+                plan.due_elsewhere = true;
+                continue;
+            }
+            plan.restaurants.push_back(c.restaurant_id);
+            plan.modes.push_back(mode);
+            plan.bookings.insert(plan.bookings.end(), c.bookings.begin(),
+                                 c.bookings.begin() + static_cast<std::ptrdiff_t>(take));
+            total += static_cast<int>(take);
         }
-        if (!try_lock_restaurant(c.restaurant_id)) {
-            plan.due_elsewhere = true;
-            continue;
-        }
-        plan.restaurants.push_back(c.restaurant_id);
-        plan.modes.push_back(mode);
-        plan.bookings.insert(plan.bookings.end(), c.bookings.begin(), c.bookings.begin() + take);
-        total += static_cast<int>(take);
     }
     return plan;
 }

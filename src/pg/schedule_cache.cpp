@@ -58,6 +58,13 @@ void on_subtransaction_event(SubXactEvent event, SubTransactionId, SubTransactio
     }
 }
 
+bool changed_everything_in_transaction() {
+    bool everything = false;
+    g_changes.for_each(
+        [&](const ScheduleChange& c) { everything |= c.kind == ScheduleChange::Everything; });
+    return everything;
+}
+
 int nest_level() {
     return pg_call([] { return GetCurrentTransactionNestLevel(); });
 }
@@ -145,6 +152,9 @@ std::vector<BusySeat> ScheduleCache::busy(const Uuid& restaurant_id,
     // entry stale at its next use, never current with rows that miss it.
     const std::optional<std::uint64_t> generation = schedule_generation(restaurant_id);
     const std::optional<std::uint64_t> all = schedules_generation();
+    if (changed_everything_in_transaction()) {
+        forget(restaurant_id);
+    }
     Entry* entry = current_entry(restaurant_id);
     if (entry == nullptr) {
         lru_.push_front(restaurant_id);
@@ -157,8 +167,7 @@ std::vector<BusySeat> ScheduleCache::busy(const Uuid& restaurant_id,
     std::vector<std::int64_t> missing;
     for (const Interval& i : intervals) {
         for (std::int64_t d = day_of(i.lower - kLongestSeating); d <= day_of(i.upper - 1); ++d) {
-            if (entry->days.count(d) == 0 &&
-                (missing.empty() || missing.back() != d)) {
+            if (entry->days.count(d) == 0 && (missing.empty() || missing.back() != d)) {
                 missing.push_back(d);
             }
         }
@@ -169,19 +178,45 @@ std::vector<BusySeat> ScheduleCache::busy(const Uuid& restaurant_id,
         load_days(restaurant_id, *entry, missing);
     }
 
-    std::vector<BusySeat> out;
+    std::vector<Seat> seen;
     for (const Interval& i : intervals) {
         auto it = entry->days.lower_bound(day_of(i.lower - kLongestSeating));
         for (; it != entry->days.end() && it->first <= day_of(i.upper - 1); ++it) {
             for (const Seat& seat : it->second) {
                 if (seat.during.overlaps(i)) {
-                    out.push_back(BusySeat{seat.table_id, seat.during});
+                    seen.push_back(seat);
                 }
             }
         }
     }
-    if (!generation) {
-        forget(restaurant_id);  // no shared generations (not preloaded): nothing is kept
+    // What this transaction itself changed is not in the cache until it commits: laid over it,
+    // in order (a booking freed and seated again ends seated).
+    g_changes.for_each([&](const ScheduleChange& c) {
+        if (c.restaurant_id != restaurant_id || c.kind == ScheduleChange::Everything) {
+            return;
+        }
+        if (c.kind == ScheduleChange::Release) {
+            seen.erase(std::remove_if(seen.begin(), seen.end(),
+                                      [&](const Seat& s) { return s.booking_id == c.booking_id; }),
+                       seen.end());
+            return;
+        }
+        for (const BusySeat& seat : c.seats) {
+            if (std::any_of(intervals.begin(), intervals.end(),
+                            [&](const Interval& i) { return seat.during.overlaps(i); })) {
+                seen.push_back(Seat{c.booking_id, seat.table_id, seat.during});
+            }
+        }
+    });
+    std::vector<BusySeat> out;
+    out.reserve(seen.size());
+    for (const Seat& seat : seen) {
+        out.push_back(BusySeat{seat.table_id, seat.during});
+    }
+    if (!generation || changed_everything_in_transaction()) {
+        // No shared generations (not preloaded), or this transaction changed assignments
+        // behind the cache's back: read, use, keep nothing.
+        forget(restaurant_id);
     } else {
         evict();
     }
@@ -232,10 +267,9 @@ void ScheduleCache::apply_commit() {
             if (c->kind == ScheduleChange::Release) {
                 for (auto& [day, seats] : entry.days) {
                     const std::size_t had = seats.size();
-                    seats.erase(std::remove_if(seats.begin(), seats.end(),
-                                               [&](const Seat& s) {
-                                                   return s.booking_id == c->booking_id;
-                                               }),
+                    seats.erase(std::remove_if(
+                                    seats.begin(), seats.end(),
+                                    [&](const Seat& s) { return s.booking_id == c->booking_id; }),
                                 seats.end());
                     cached_seats_ -= had - seats.size();
                 }
