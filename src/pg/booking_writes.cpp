@@ -54,6 +54,20 @@ Statement& delete_assignments() {
 
 }  // namespace
 
+BookingWrite transition_write(const ClaimedBooking& booking, AssignmentState to,
+                              std::string_view reason) {
+    BookingWrite write;
+    write.booking_id = booking.view.id;
+    write.restaurant_id = booking.restaurant_id;
+    write.updates_booking = true;
+    write.expected_version = booking.view.version;
+    write.state = to;
+    write.new_version = booking.view.version + 1;
+    write.attempts = booking.view.attempts;
+    write.last_reason = std::string(reason);
+    return write;
+}
+
 void release_booking_tables(const std::vector<Uuid>& booking_ids) {
     if (!booking_ids.empty()) {
         delete_assignments().run({{uuid_array_datum(booking_ids), false}});

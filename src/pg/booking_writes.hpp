@@ -11,6 +11,7 @@
 
 #include "core/schedule.hpp"
 #include "core/state_machine.hpp"
+#include "pg/claim.hpp"
 #include "pg/event_log.hpp"
 #include "pg/subtransaction.hpp"
 
@@ -41,6 +42,12 @@ struct BookingWrite {
     std::vector<AssignmentRow> assignments;
     EventBuffer events;
 };
+
+// A write that moves a claimed booking to `to`: checked against the version it was read at,
+// one version later, attempts kept, `reason` its last reason. Callers add the rest (tables,
+// due time, events).
+BookingWrite transition_write(const ClaimedBooking& booking, AssignmentState to,
+                              std::string_view reason);
 
 enum class WriteMode {
     Bulk,         // three statements for the whole batch; an error propagates

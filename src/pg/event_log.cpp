@@ -42,29 +42,17 @@ Statement& insert_events() {
     return statement;
 }
 
-// A uuid[] with NULLs where the event has no id.
+// The booking or restaurant ids of the events, NULL where an event has none.
 Datum optional_uuid_array(const std::vector<PendingEvent>& events, bool booking) {
-    return pg_call([&] {
-        const int n = static_cast<int>(events.size());
-        auto* storage = static_cast<pg_uuid_t*>(palloc(sizeof(pg_uuid_t) * n));
-        auto* elems = static_cast<Datum*>(palloc(sizeof(Datum) * n));
-        auto* nulls = static_cast<bool*>(palloc(sizeof(bool) * n));
-        for (int i = 0; i < n; ++i) {
-            const std::optional<Uuid>& id =
-                booking ? events[i].booking_id : events[i].restaurant_id;
-            nulls[i] = !id.has_value();
-            if (id) {
-                memcpy(storage[i].data, id->bytes.data(), UUID_LEN);
-                elems[i] = UUIDPGetDatum(&storage[i]);
-            } else {
-                elems[i] = 0;
-            }
-        }
-        int dims[1] = {n};
-        int lbs[1] = {1};
-        return PointerGetDatum(construct_md_array(elems, nulls, 1, dims, lbs, UUIDOID, UUID_LEN,
-                                                  false, TYPALIGN_CHAR));
-    });
+    std::vector<Uuid> ids;
+    std::vector<bool> nulls;
+    ids.reserve(events.size());
+    for (const PendingEvent& e : events) {
+        const std::optional<Uuid>& id = booking ? e.booking_id : e.restaurant_id;
+        ids.push_back(id.value_or(Uuid{}));
+        nulls.push_back(!id.has_value());
+    }
+    return uuid_array_datum(ids, nulls);
 }
 
 }  // namespace

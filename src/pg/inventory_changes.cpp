@@ -49,17 +49,10 @@ std::vector<Problem> problems_of(const std::vector<Uuid>& restaurants) {
 }
 
 BookingWrite reseat_write(const ClaimedBooking& booking, const Problem& problem, Micros now) {
-    BookingWrite write;
-    write.booking_id = booking.view.id;
-    write.restaurant_id = booking.restaurant_id;
-    write.updates_booking = true;
-    write.expected_version = booking.view.version;
-    write.state = AssignmentState::Created;
-    write.new_version = booking.view.version + 1;
+    BookingWrite write = transition_write(booking, AssignmentState::Created, reason::kInventoryChange);
     write.attempts = 0;
     write.next_attempt_at = now;
     write.queued_at = now;
-    write.last_reason = std::string(reason::kInventoryChange);
     write.release_tables = true;
     add_transition_event(
         write.events,

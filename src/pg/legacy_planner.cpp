@@ -28,16 +28,10 @@ Statement& first_free_table() {
 void write_booking(const ClaimedBooking& booking, AssignmentState state,
                    std::optional<Micros> next_attempt_at, std::string_view reason,
                    std::vector<AssignmentRow> seats = {}) {
-    BookingWrite write;
-    write.booking_id = booking.view.id;
-    write.restaurant_id = booking.restaurant_id;
-    write.updates_booking = true;
-    write.expected_version = booking.view.version;
-    write.state = state;
+    BookingWrite write = transition_write(booking, state, reason);
     write.new_version = booking.view.version + (state != booking.view.state ? 1 : 0);
     write.attempts = booking.view.attempts + 1;
     write.next_attempt_at = next_attempt_at;
-    write.last_reason = std::string(reason);
     write.pipeline = "legacy";
     write.assignments = std::move(seats);
     BookingWriter writer(TransitionCause::LegacyPlanner);

@@ -42,15 +42,7 @@ std::string timestamp_text(Micros at) {
 // The operator's write of a booking: its next version, in `to`, with its transition event.
 BookingWrite operator_write(const ClaimedBooking& booking, AssignmentState to, std::string_view why,
                             TransitionCause cause, const std::vector<Uuid>* tables = nullptr) {
-    BookingWrite write;
-    write.booking_id = booking.view.id;
-    write.restaurant_id = booking.restaurant_id;
-    write.updates_booking = true;
-    write.expected_version = booking.view.version;
-    write.state = to;
-    write.new_version = booking.view.version + 1;
-    write.attempts = booking.view.attempts;
-    write.last_reason = std::string(why);
+    BookingWrite write = transition_write(booking, to, why);
     add_transition_event(write.events, StateTransition{booking.view.id, booking.restaurant_id,
                                                        state_name(booking.view.state), to, why,
                                                        write.new_version, cause, tables});

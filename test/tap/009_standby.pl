@@ -21,14 +21,7 @@ my $workers = worker_count_sql();
 my $launchers = q{SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'assignment_v3 launcher'};
 ok($primary->poll_query_until('postgres', $workers, '2'), 'two workers on the primary');
 
-sub book {
-    my ($node, $day, $n) = @_;
-    $node->safe_psql('postgres', qq{
-        INSERT INTO assignment_v3.bookings (restaurant_id, party_size, start_at, end_at)
-        SELECT r.id, 1 + g % 6, timestamptz '2031-07-01 19:00+00' + $day * interval '1 day',
-               timestamptz '2031-07-01 21:00+00' + $day * interval '1 day'
-        FROM assignment_v3.restaurants r, generate_series(1, $n) g});
-}
+sub book { my ($node, $day, $n) = @_; book_each_restaurant($node, '2031-07-01', $day, $n); }
 book($primary, 0, 5);
 ok($primary->poll_query_until('postgres', q{SELECT count(*) FROM assignment_v3.bookings WHERE assignment_state = 'created'}, '0'),
     'the primary assigns');

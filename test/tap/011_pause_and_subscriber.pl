@@ -26,14 +26,7 @@ $publisher->safe_psql('postgres', 'CREATE EXTENSION assignment_v3 CASCADE');
 create_city($publisher, 'Pub');
 ok($publisher->poll_query_until('postgres', $workers, '2'), 'two workers');
 
-sub book {
-    my ($node, $day, $n) = @_;
-    $node->safe_psql('postgres', qq{
-        INSERT INTO assignment_v3.bookings (restaurant_id, party_size, start_at, end_at)
-        SELECT r.id, 1 + g % 6, timestamptz '2031-08-01 19:00+00' + $day * interval '1 day',
-               timestamptz '2031-08-01 21:00+00' + $day * interval '1 day'
-        FROM assignment_v3.restaurants r, generate_series(1, $n) g});
-}
+sub book { my ($node, $day, $n) = @_; book_each_restaurant($node, '2031-08-01', $day, $n); }
 my $waiting = q{SELECT count(*) FROM assignment_v3.bookings WHERE assignment_state = 'created'};
 
 # --- The pause switch ------------------------------------------------------------------------

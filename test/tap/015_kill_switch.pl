@@ -32,11 +32,7 @@ my $day = 0;
 sub book {
     my ($n) = @_;
     $day++;
-    $node->safe_psql('postgres', qq{
-        INSERT INTO assignment_v3.bookings (restaurant_id, party_size, start_at, end_at)
-        SELECT r.id, 2, timestamptz '2032-02-01 19:00+00' + $day * interval '1 day',
-               timestamptz '2032-02-01 21:00+00' + $day * interval '1 day'
-        FROM assignment_v3.restaurants r, generate_series(1, $n) g});
+    book_each_restaurant($node, '2032-02-01', $day, $n, '2');
 }
 my $settled = q{SELECT count(*) FROM assignment_v3.bookings WHERE assignment_state IN ('created', 'retry_scheduled')};
 my $status = q{SELECT auto_rollback FROM assignment_v3.status()};

@@ -9,7 +9,7 @@ use Test::More;
 use Exporter 'import';
 
 our @EXPORT = qw(new_node worker_count_sql create_city check_outcome_events extension_catalog table_digests
-                 business_tables);
+                 business_tables book_each_restaurant);
 
 # SQL counting the coordinator workers running.
 sub worker_count_sql {
@@ -47,6 +47,20 @@ sub create_city {
     JOIN assignment_v3.restaurant_tables b ON b.restaurant_id = a.restaurant_id AND b.zone = a.zone
      AND substr(b.label, 2)::int = substr(a.label, 2)::int + 1;
 });
+    return;
+}
+
+# Inserts $n bookings at every restaurant, in one statement, for the two hours from 19:00 on
+# $first_day (a date) plus $day days; parties of 1 to 6 unless $party (an SQL expression of g,
+# the booking's number) says otherwise.
+sub book_each_restaurant {
+    my ($node, $first_day, $day, $n, $party) = @_;
+    $party //= '1 + g % 6';
+    $node->safe_psql('postgres', qq{
+        INSERT INTO assignment_v3.bookings (restaurant_id, party_size, start_at, end_at)
+        SELECT r.id, $party, timestamptz '$first_day 19:00+00' + $day * interval '1 day',
+               timestamptz '$first_day 21:00+00' + $day * interval '1 day'
+        FROM assignment_v3.restaurants r, generate_series(1, $n) g});
     return;
 }
 
