@@ -2,6 +2,8 @@
 
 #include "pg/direct_insert.hpp"
 #include "pg/event_rollups.hpp"
+#include "pg/extension_version.hpp"
+#include "pg/transaction_hooks.hpp"
 #include "pg/settings.hpp"
 #include "pg/spi.hpp"
 
@@ -131,13 +133,27 @@ bool insert_directly(const std::vector<PendingEvent>& events) {
     return direct_insert(events_table(), static_cast<int>(events.size()), fill);
 }
 
+// The direct path writes the rollups of this library's version; with another version installed
+// (before ALTER EXTENSION ... UPDATE) events go through SQL and that version's trigger, as every
+// application write must keep working in that window. Looked up once per transaction.
+bool schema_is_this_librarys() {
+    static std::uint64_t checked_in = ~std::uint64_t{0};
+    static bool current = false;
+    if (checked_in != transaction_number()) {
+        const std::optional<std::string> installed = installed_version();
+        current = installed && *installed == kLibraryVersion;
+        checked_in = transaction_number();
+    }
+    return current;
+}
+
 }  // namespace
 
 void EventBuffer::flush() {
     if (events_.empty()) {
         return;
     }
-    if (insert_directly(events_)) {
+    if (schema_is_this_librarys() && insert_directly(events_)) {
         EventRollups rollups;
         for (const PendingEvent& e : events_) {
             rollups.count(e);
