@@ -9,7 +9,9 @@ namespace av3::pg {
 namespace {
 
 // The confirmed bookings seated in those intervals, when the restaurant caps its covers.
-// Bookings last at most 24 hours (a check constraint), which bounds the index range.
+// Bookings last at most 24 hours (a check constraint), which bounds the index range. OFFSET 0
+// keeps the range scan per interval (schedule_cache.cpp: pulled up, the planner filters all of
+// a restaurant's past bookings against every interval).
 Statement& select_seated() {
     static Statement statement(
         "SELECT b.start_at, b.end_at, b.party_size "
@@ -17,7 +19,7 @@ Statement& select_seated() {
         "CROSS JOIN LATERAL (SELECT * FROM assignment_v3.bookings b "
         "                    WHERE b.restaurant_id = $1 AND b.status = 'confirmed' "
         "                      AND b.start_at < w.hi AND b.start_at > w.lo - interval '24 hours' "
-        "                      AND b.end_at > w.lo) b",
+        "                      AND b.end_at > w.lo OFFSET 0) b",
         {UUIDOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID}, Planning::PlanEachTime);
     return statement;
 }
