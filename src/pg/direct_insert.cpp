@@ -30,6 +30,16 @@ bool eligible(Relation rel, const DirectTarget& target) {
     if (desc->constr != nullptr && desc->constr->has_generated_stored) {
         return false;
     }
+    if (desc->natts != static_cast<int>(target.columns.size())) {
+        return false;
+    }
+    for (int i = 0; i < desc->natts; ++i) {
+        const Form_pg_attribute att = TupleDescAttr(desc, i);
+        if (att->attisdropped || att->atttypid != target.columns[i].type ||
+            strcmp(NameStr(att->attname), target.columns[i].name) != 0) {
+            return false;
+        }
+    }
     if (rel->trigdesc != nullptr) {
         for (int i = 0; i < rel->trigdesc->numtriggers; ++i) {
             const Trigger& trigger = rel->trigdesc->triggers[i];

@@ -4,20 +4,29 @@
 // evaluated by the executor's own routine. No statement is parsed, planned or started, and no
 // text is converted: the caller hands over Datums.
 //
-// Only where that keeps every guarantee an INSERT would: a plain table without row security or
-// stored generated columns, whose triggers are all ones the caller does the work of itself
-// (named in `accounted_triggers`), and that the current role may insert into (checked, with
-// the error an INSERT would raise). Otherwise nothing is written and the caller uses SQL.
+// Only where that keeps every guarantee an INSERT would: a plain table with exactly the columns
+// the caller fills, without row security or stored generated columns, whose triggers are all ones
+// the caller does the work of itself (named in `accounted_triggers`), and that the current role may
+// insert into (checked, with the error an INSERT would raise). Otherwise nothing is written and the
+// caller uses SQL.
 #pragma once
 
 #include "pg/postgres.hpp"
 
 namespace av3::pg {
 
+struct DirectColumn {
+    const char* name;
+    Oid type;
+};
+
 struct DirectTarget {
     const char* schema;
     const char* table;
     std::vector<const char*> accounted_triggers;
+    // The columns the caller fills, in order: a table that has others (a DBA added one, with
+    // a default only an INSERT would apply) or dropped ones is not eligible.
+    std::vector<DirectColumn> columns;
 };
 
 // Sets the columns of row `row`: values[attnum - 1], nulls[attnum - 1]. Called inside the

@@ -84,12 +84,21 @@ namespace {
 // The events table, written directly when it is eligible (pg/direct_insert.hpp): its rollup
 // trigger's work is done by EventRollups.
 const DirectTarget& events_table() {
-    static const DirectTarget target{
-        "assignment_v3", "observability_events", {"observability_events_roll_up"}};
+    static const DirectTarget target{"assignment_v3",
+                                     "observability_events",
+                                     {"observability_events_roll_up"},
+                                     {{"id", INT8OID},
+                                      {"created_at", TIMESTAMPTZOID},
+                                      {"source", TEXTOID},
+                                      {"event_type", TEXTOID},
+                                      {"severity", TEXTOID},
+                                      {"booking_id", UUIDOID},
+                                      {"restaurant_id", UUIDOID},
+                                      {"context", JSONBOID}}};
     return target;
 }
 
-// The columns of observability_events, in order.
+// The columns of observability_events, in order (events_table().columns).
 enum EventColumn {
     kId,
     kCreatedAt,

@@ -6,6 +6,7 @@
 #include "pg/settings.hpp"
 #include "pg/shared_state.hpp"
 #include "pg/spi.hpp"
+#include "pg/transaction_staged.hpp"
 
 namespace av3::pg {
 
@@ -13,8 +14,9 @@ namespace {
 
 // Without shared memory (not preloaded): this backend's copy, read at each batch.
 KillSwitchState g_local_state = KillSwitchState::Unknown;
-bool g_clear_at_commit = false;
-TimestampTz g_cleared_at = 0;
+// clear_auto_rollback() calls of the current transaction (their timestamps), published to
+// shared memory at its commit; a rolled-back savepoint takes its calls with it.
+TransactionStaged<TimestampTz> g_clears;
 
 Statement& select_state() {
     static Statement statement(
@@ -101,12 +103,28 @@ TimestampTz cleared_at_now() {
 }
 
 void on_transaction_event(XactEvent event, void* /*arg*/) {
-    if (event == XACT_EVENT_COMMIT && g_clear_at_commit) {
-        set_state(KillSwitchState::Clear, g_cleared_at);
-        wake_workers();
+    if (g_clears.empty()) {
+        return;
     }
-    if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_ABORT || event == XACT_EVENT_PREPARE) {
-        g_clear_at_commit = false;
+    if (event == XACT_EVENT_COMMIT) {
+        const std::vector<TimestampTz> clears = g_clears.take();
+        set_state(KillSwitchState::Clear, clears.back());
+        wake_workers();
+    } else if (event == XACT_EVENT_PREPARE) {
+        // The clear becomes visible at COMMIT PREPARED, perhaps in another backend: the next
+        // batch rereads the table instead (and finds it still tripped until then, the safe
+        // side; calling clear_auto_rollback() again after COMMIT PREPARED publishes it).
+        g_clears.clear();
+        set_state(KillSwitchState::Unknown, 0);
+    } else if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT) {
+        g_clears.clear();
+    }
+}
+
+void on_subtransaction_event(SubXactEvent event, SubTransactionId, SubTransactionId, void*) {
+    if (event == SUBXACT_EVENT_ABORT_SUB || event == SUBXACT_EVENT_COMMIT_SUB) {
+        g_clears.on_subtransaction_end(GetCurrentTransactionNestLevel(),
+                                       event == SUBXACT_EVENT_COMMIT_SUB);
     }
 }
 
@@ -129,8 +147,7 @@ Datum clear_auto_rollback(FunctionCallInfo /*fcinfo*/) {
     }
     spi.finish();
     // Shared memory follows once the clear has committed.
-    g_clear_at_commit = true;
-    g_cleared_at = now;
+    g_clears.stage(pg_call([] { return GetCurrentTransactionNestLevel(); }), now);
     return BoolGetDatum(was_tripped);
 }
 
@@ -160,7 +177,8 @@ bool evaluate_kill_switch(Micros now) {
     double window_s = settings::auto_rollback_window_s;
     const TimestampTz cleared_at = cleared_at_now();
     if (cleared_at != 0) {
-        const TimestampTz judge_from = cleared_at - cleared_at % kMicrosPerMinute + kMicrosPerMinute;
+        const TimestampTz judge_from =
+            cleared_at - cleared_at % kMicrosPerMinute + kMicrosPerMinute;
         window_s = std::min(window_s, static_cast<double>(now - judge_from) / kMicrosPerSecond);
         if (window_s <= 0) {
             return false;
@@ -203,6 +221,7 @@ void publish_trip() {
 
 void install_kill_switch_hooks() {
     RegisterXactCallback(on_transaction_event, nullptr);
+    RegisterSubXactCallback(on_subtransaction_event, nullptr);
 }
 
 }  // namespace av3::pg

@@ -129,7 +129,12 @@ void ScheduleCache::load_days(const Uuid& restaurant_id, Entry& entry,
             from.push_back(day * kDay);
             to.push_back((day + 1) * kDay);
         }
-        entry.days.emplace(day, std::vector<Seat>{});
+    }
+    // Read whole before anything is kept: a read that fails (a statement timeout, a cancel)
+    // must not leave days that look loaded and empty.
+    std::map<std::int64_t, std::vector<Seat>> loaded;
+    for (std::int64_t day : days) {
+        loaded.emplace(day, std::vector<Seat>{});
     }
     Rows rows = select_days().run({{uuid_datum(restaurant_id), false},
                                    {timestamptz_array_datum(from), false},
@@ -137,13 +142,26 @@ void ScheduleCache::load_days(const Uuid& restaurant_id, Entry& entry,
     for (std::uint64_t i = 0; i < rows.size(); ++i) {
         const Seat seat{rows[i].uuid(1), rows[i].uuid(2),
                         Interval{rows[i].timestamptz(3), rows[i].timestamptz(4)}};
-        entry.days[day_of(seat.during.lower)].push_back(seat);
-        ++cached_seats_;
+        loaded[day_of(seat.during.lower)].push_back(seat);
+    }
+    for (auto& [day, seats] : loaded) {
+        cached_seats_ += seats.size();
+        entry.days.emplace(day, std::move(seats));
     }
 }
 
 std::vector<BusySeat> ScheduleCache::busy(const Uuid& restaurant_id,
                                           const std::vector<Interval>& intervals) {
+    try {
+        return busy_or_throw(restaurant_id, intervals);
+    } catch (...) {
+        forget(restaurant_id);  // whatever the failure left half-done is not kept
+        throw;
+    }
+}
+
+std::vector<BusySeat> ScheduleCache::busy_or_throw(const Uuid& restaurant_id,
+                                                   const std::vector<Interval>& intervals) {
     const Oid relid = pg_call([] {
         return get_relname_relid("table_assignments", get_namespace_oid("assignment_v3", false));
     });
@@ -216,9 +234,18 @@ std::vector<BusySeat> ScheduleCache::busy(const Uuid& restaurant_id,
     for (const Seat& seat : seen) {
         out.push_back(BusySeat{seat.table_id, seat.during});
     }
-    if (!generation || changed_everything_in_transaction()) {
+    bool read_over_own_changes = false;
+    if (!missing.empty()) {
+        g_changes.for_each([&](const ScheduleChange& c) {
+            read_over_own_changes |= c.restaurant_id == restaurant_id;
+        });
+    }
+    if (!generation || changed_everything_in_transaction() || read_over_own_changes) {
         // No shared generations (not preloaded), or this transaction changed assignments
-        // behind the cache's back: read, use, keep nothing.
+        // behind the cache's back, or days were just read with this transaction's own
+        // uncommitted changes in them (a session that cancels and then calls process_pending()
+        // in one transaction; a rollback would leave them cached): read, use, keep nothing.
+        // (Workers read before they write: their batches keep what they read.)
         forget(restaurant_id);
     } else {
         evict();
@@ -309,7 +336,10 @@ void on_transaction_event(XactEvent event, void* /*arg*/) {
                     ScheduleCache::instance().clear();
                 }
             } catch (...) {
+                // Nor may other backends keep what this commit changed: if the bumps were not
+                // all made, every cache forgets everything (one atomic add, which cannot fail).
                 ScheduleCache::instance().clear();
+                bump_schedules_generation();
             }
             g_changes.clear();
             break;

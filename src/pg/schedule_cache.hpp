@@ -71,6 +71,8 @@ private:
         std::list<Uuid>::iterator lru;
     };
 
+    std::vector<BusySeat> busy_or_throw(const Uuid& restaurant_id,
+                                        const std::vector<Interval>& intervals);
     Entry* current_entry(const Uuid& restaurant_id);
     void load_days(const Uuid& restaurant_id, Entry& entry, const std::vector<std::int64_t>& days);
     void forget(const Uuid& restaurant_id);

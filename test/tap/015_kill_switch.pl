@@ -87,13 +87,23 @@ $node->safe_psql('postgres', q{
     DROP TRIGGER refuse_v3 ON assignment_v3.table_assignments;
     SELECT assignment_v3.reset_circuit_breaker();
 });
+# A clear rolled back with its savepoint clears nothing, in shared memory either: V3 stays out.
+$node->safe_psql('postgres', q{
+    BEGIN; SAVEPOINT s; SELECT assignment_v3.clear_auto_rollback(); ROLLBACK TO s; COMMIT;
+});
+book(1);
+ok($node->poll_query_until('postgres', $settled, '0'), 'served after a clear rolled back');
+is($node->safe_psql('postgres', q{SELECT count(*) FROM assignment_v3.table_assignments a
+    JOIN assignment_v3.bookings b ON b.id = a.booking_id
+    WHERE b.start_at >= timestamptz '2032-02-01 19:00+00' + 5 * interval '1 day' AND a.pipeline = 'v3'}), '0',
+    'by legacy: a clear rolled back with its savepoint leaves V3 out of service');
 is($node->safe_psql('postgres', 'SELECT assignment_v3.clear_auto_rollback()'), 't', 'cleared');
 is($node->safe_psql('postgres', $status), 'armed', 'armed again');
 book(1);
 ok($node->poll_query_until('postgres', $settled, '0'), 'new bookings are served');
 is($node->safe_psql('postgres', q{SELECT string_agg(DISTINCT a.pipeline, ',') FROM assignment_v3.table_assignments a
     JOIN assignment_v3.bookings b ON b.id = a.booking_id
-    WHERE b.start_at >= timestamptz '2032-02-01 19:00+00' + 5 * interval '1 day'}), 'v3', 'by V3 again');
+    WHERE b.start_at >= timestamptz '2032-02-01 19:00+00' + 6 * interval '1 day'}), 'v3', 'by V3 again');
 is($node->safe_psql('postgres', q{SELECT count(*) FROM assignment_v3.observability_events
     WHERE event_type = 'coordinator.auto_rollback'}), '1', 'the window starts at the clear: no new trip');
 

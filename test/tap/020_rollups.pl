@@ -125,6 +125,29 @@ is($node->safe_psql('postgres', 'SELECT sum(n) FROM seen_events'),
    $node->safe_psql('postgres', 'SELECT count(*) FROM assignment_v3.observability_events') - $before,
    'the added trigger saw every event');
 rollups_equal_a_recount('written with SQL for the added trigger');
+
+# A DBA adds a column with a default (the direct write does not fill it: SQL does), then drops it
+# (a dropped column shifts nothing the direct write fills by position: SQL again).
+$node->safe_psql('postgres', q{
+    DROP TRIGGER count_events ON assignment_v3.observability_events;
+    ALTER TABLE assignment_v3.observability_events ADD COLUMN noted_by text NOT NULL DEFAULT 'dba';
+});
+$before = $node->safe_psql('postgres', 'SELECT max(id) FROM assignment_v3.observability_events');
+traffic(3000, 60);
+ok($node->poll_query_until('postgres', $queue, '0'), 'traffic is decided with a column added to the events');
+ok($node->safe_psql('postgres', qq{SELECT count(*) FROM assignment_v3.observability_events WHERE id > $before}) >= 60,
+   'its events are written');
+is($node->safe_psql('postgres', qq{SELECT string_agg(DISTINCT noted_by, ',') FROM assignment_v3.observability_events
+    WHERE id > $before}), 'dba', 'with the added column\'s default');
+$node->safe_psql('postgres', 'ALTER TABLE assignment_v3.observability_events DROP COLUMN noted_by');
+$before = $node->safe_psql('postgres', 'SELECT max(id) FROM assignment_v3.observability_events');
+traffic(4000, 60);
+ok($node->poll_query_until('postgres', $queue, '0'), 'traffic is decided after the column is dropped');
+is($node->safe_psql('postgres', qq{SELECT count(*) FROM assignment_v3.observability_events
+    WHERE id > $before AND event_type = 'coordinator.start' AND booking_id IS NOT NULL AND context ? 'attempt'}),
+   $node->safe_psql('postgres', qq{SELECT count(*) FROM assignment_v3.observability_events
+    WHERE id > $before AND event_type = 'coordinator.start'}), 'its events are whole');
+rollups_equal_a_recount('written with SQL around a DBA\'s column');
 is($node->safe_psql('postgres', 'SELECT count(*) FROM assignment_v3.check_invariants()'), '0', 'invariants hold');
 
 $node->stop('fast');
