@@ -35,10 +35,7 @@ void on_transaction_event(XactEvent event, void* /*arg*/) {
 
 void on_subtransaction_event(SubXactEvent event, SubTransactionId /*sub*/,
                              SubTransactionId /*parent*/, void* /*arg*/) {
-    if (event == SUBXACT_EVENT_ABORT_SUB || event == SUBXACT_EVENT_COMMIT_SUB) {
-        g_queued.on_subtransaction_end(GetCurrentTransactionNestLevel(),
-                                       event == SUBXACT_EVENT_COMMIT_SUB);
-    }
+    g_queued.on_subtransaction_event(event);
 }
 
 }  // namespace
@@ -49,7 +46,7 @@ void install_application_write_hooks() {
 }
 
 void queue_application_transition(ApplicationTransition transition) {
-    g_queued.stage(pg_call([] { return GetCurrentTransactionNestLevel(); }), std::move(transition));
+    g_queued.stage(std::move(transition));
 }
 
 void apply_application_transitions() {

@@ -122,10 +122,7 @@ void on_transaction_event(XactEvent event, void* /*arg*/) {
 }
 
 void on_subtransaction_event(SubXactEvent event, SubTransactionId, SubTransactionId, void*) {
-    if (event == SUBXACT_EVENT_ABORT_SUB || event == SUBXACT_EVENT_COMMIT_SUB) {
-        g_clears.on_subtransaction_end(GetCurrentTransactionNestLevel(),
-                                       event == SUBXACT_EVENT_COMMIT_SUB);
-    }
+    g_clears.on_subtransaction_event(event);
 }
 
 Datum clear_auto_rollback(FunctionCallInfo /*fcinfo*/) {
@@ -147,7 +144,7 @@ Datum clear_auto_rollback(FunctionCallInfo /*fcinfo*/) {
     }
     spi.finish();
     // Shared memory follows once the clear has committed.
-    g_clears.stage(pg_call([] { return GetCurrentTransactionNestLevel(); }), now);
+    g_clears.stage(now);
     return BoolGetDatum(was_tripped);
 }
 

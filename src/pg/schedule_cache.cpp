@@ -55,10 +55,7 @@ TransactionStaged<ScheduleChange> g_changes;
 
 void on_transaction_event(XactEvent event, void* /*arg*/);
 void on_subtransaction_event(SubXactEvent event, SubTransactionId, SubTransactionId, void*) {
-    if (event == SUBXACT_EVENT_ABORT_SUB || event == SUBXACT_EVENT_COMMIT_SUB) {
-        g_changes.on_subtransaction_end(GetCurrentTransactionNestLevel(),
-                                        event == SUBXACT_EVENT_COMMIT_SUB);
-    }
+    g_changes.on_subtransaction_event(event);
 }
 
 bool changed_everything_in_transaction() {
@@ -66,10 +63,6 @@ bool changed_everything_in_transaction() {
     g_changes.for_each(
         [&](const ScheduleChange& c) { everything |= c.kind == ScheduleChange::Everything; });
     return everything;
-}
-
-int nest_level() {
-    return pg_call([] { return GetCurrentTransactionNestLevel(); });
 }
 
 }  // namespace
@@ -120,8 +113,10 @@ void ScheduleCache::evict() {
 
 void ScheduleCache::load_days(const Uuid& restaurant_id, Entry& entry,
                               const std::vector<std::int64_t>& days) {
-    // Runs of consecutive days, one range each.
+    // Runs of consecutive days, one range each. Read whole before anything is kept: a read
+    // that fails (a statement timeout, a cancel) must not leave days that look loaded and empty.
     std::vector<Micros> from, to;
+    std::map<std::int64_t, std::vector<Seat>> loaded;
     for (std::int64_t day : days) {
         if (!to.empty() && to.back() == day * kDay) {
             to.back() = (day + 1) * kDay;
@@ -129,11 +124,6 @@ void ScheduleCache::load_days(const Uuid& restaurant_id, Entry& entry,
             from.push_back(day * kDay);
             to.push_back((day + 1) * kDay);
         }
-    }
-    // Read whole before anything is kept: a read that fails (a statement timeout, a cancel)
-    // must not leave days that look loaded and empty.
-    std::map<std::int64_t, std::vector<Seat>> loaded;
-    for (std::int64_t day : days) {
         loaded.emplace(day, std::vector<Seat>{});
     }
     Rows rows = select_days().run({{uuid_datum(restaurant_id), false},
@@ -255,17 +245,15 @@ std::vector<BusySeat> ScheduleCache::busy_or_throw(const Uuid& restaurant_id,
 
 void ScheduleCache::seated_in_transaction(const Uuid& restaurant_id, const Uuid& booking_id,
                                           const std::vector<BusySeat>& seats) {
-    g_changes.stage(nest_level(),
-                    ScheduleChange{ScheduleChange::Seat, restaurant_id, booking_id, seats});
+    g_changes.stage(ScheduleChange{ScheduleChange::Seat, restaurant_id, booking_id, seats});
 }
 
 void ScheduleCache::released_in_transaction(const Uuid& restaurant_id, const Uuid& booking_id) {
-    g_changes.stage(nest_level(),
-                    ScheduleChange{ScheduleChange::Release, restaurant_id, booking_id, {}});
+    g_changes.stage(ScheduleChange{ScheduleChange::Release, restaurant_id, booking_id, {}});
 }
 
 void ScheduleCache::everything_changed_in_transaction() {
-    g_changes.stage(nest_level(), ScheduleChange{ScheduleChange::Everything, {}, {}, {}});
+    g_changes.stage(ScheduleChange{ScheduleChange::Everything, {}, {}, {}});
 }
 
 // At commit: each restaurant the transaction changed gets a new generation; this backend's

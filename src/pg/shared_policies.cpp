@@ -147,17 +147,8 @@ void on_transaction_event(XactEvent event, void* /*arg*/) {
 
 void on_subtransaction_event(SubXactEvent event, SubTransactionId /*sub*/,
                              SubTransactionId /*parent*/, void* /*arg*/) {
-    if (event != SUBXACT_EVENT_ABORT_SUB && event != SUBXACT_EVENT_COMMIT_SUB) {
-        return;
-    }
-    const int level = GetCurrentTransactionNestLevel();
-    const bool committed = event == SUBXACT_EVENT_COMMIT_SUB;
-    g_staged_results.on_subtransaction_end(level, committed);
-    g_staged_schedules.on_subtransaction_end(level, committed);
-}
-
-int current_level() {
-    return pg_call([] { return GetCurrentTransactionNestLevel(); });
+    g_staged_results.on_subtransaction_event(event);
+    g_staged_schedules.on_subtransaction_event(event);
 }
 
 }  // namespace
@@ -194,7 +185,7 @@ void stage_v3_results(int successes, int failures, bool probe) {
     if (successes == 0 && failures == 0) {
         return;
     }
-    g_staged_results.stage(current_level(), StagedResults{successes, failures, probe});
+    g_staged_results.stage(StagedResults{successes, failures, probe});
 }
 
 void count_failed_batch(Micros now) {
@@ -210,7 +201,7 @@ RateSchedule load_rate_schedule(const Uuid& restaurant_id) {
 }
 
 void stage_rate_schedule(const Uuid& restaurant_id, const RateSchedule& schedule) {
-    g_staged_schedules.stage(current_level(), StagedSchedule{restaurant_id, schedule});
+    g_staged_schedules.stage(StagedSchedule{restaurant_id, schedule});
 }
 
 std::vector<BreakerChange> take_unrecorded_breaker_changes() {

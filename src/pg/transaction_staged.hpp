@@ -2,18 +2,24 @@
 // statement, or at commit), which must not survive the work that staged them: each item
 // remembers the (sub)transaction level that staged it; a subtransaction that rolls back drops
 // its items, one that commits hands them to its parent; the end of the transaction drops what
-// is left. The owner wires on_subtransaction_end() and clear() to Postgres' callbacks.
+// is left. The owner wires on_subtransaction_event() and clear() to Postgres' callbacks.
 #pragma once
 
 #include <algorithm>
 #include <vector>
+
+#include "pg/error_boundary.hpp"
 
 namespace av3::pg {
 
 template <typename T>
 class TransactionStaged {
 public:
-    void stage(int level, T item) { items_.push_back(Entry{level, std::move(item)}); }
+    // Staged by the current (sub)transaction.
+    void stage(T item) {
+        const int level = pg_call([] { return GetCurrentTransactionNestLevel(); });
+        items_.push_back(Entry{level, std::move(item)});
+    }
     bool empty() const { return items_.empty(); }
 
     // Everything staged, in order; the list is emptied.
@@ -35,6 +41,18 @@ public:
         }
     }
 
+    // From the owner's SubXactCallback: a subtransaction that ends hands its items to its
+    // parent, or drops them.
+    void on_subtransaction_event(SubXactEvent event) {
+        if (event == SUBXACT_EVENT_ABORT_SUB || event == SUBXACT_EVENT_COMMIT_SUB) {
+            on_subtransaction_end(GetCurrentTransactionNestLevel(),
+                                  event == SUBXACT_EVENT_COMMIT_SUB);
+        }
+    }
+
+    void clear() { items_.clear(); }
+
+private:
     // The subtransaction at `level` ended: kept by its parent, or dropped with it.
     void on_subtransaction_end(int level, bool committed) {
         if (committed) {
@@ -48,9 +66,6 @@ public:
         }
     }
 
-    void clear() { items_.clear(); }
-
-private:
     struct Entry {
         int level;
         T item;
