@@ -1,5 +1,6 @@
 #include "pg/booking_writes.hpp"
 
+#include "pg/assignment_insert.hpp"
 #include "pg/decision_notices.hpp"
 #include "pg/schedule_cache.hpp"
 #include "pg/spi.hpp"
@@ -28,20 +29,6 @@ Statement& update_bookings() {
          TIMESTAMPTZARRAYOID, TEXTARRAYOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID},
         // A join with the queue: by its primary key, whatever size it had at the first batch.
         Planning::PlanEachTime);
-    return statement;
-}
-
-Statement& insert_assignments() {
-    static Statement statement(
-        "INSERT INTO assignment_v3.table_assignments "
-        "  (booking_id, table_id, restaurant_id, during, pipeline, created_at) "
-        "SELECT a.booking_id, a.table_id, a.restaurant_id, pg_catalog.tstzrange(a.lower, a.upper), "
-        "a.pipeline, a.created_at "
-        "FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::timestamptz[], "
-        "                       $5::timestamptz[], $6::text[], $7::timestamptz[]) "
-        "  AS a(booking_id, table_id, restaurant_id, lower, upper, pipeline, created_at)",
-        {UUIDARRAYOID, UUIDARRAYOID, UUIDARRAYOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID,
-         TEXTARRAYOID, TIMESTAMPTZARRAYOID});
     return statement;
 }
 
@@ -83,10 +70,7 @@ void BookingWriter::write_all(const std::vector<BookingWrite*>& writes) {
     std::vector<bool> reason_nulls, next_nulls, queued_nulls;
     std::vector<Micros> next_attempts, updated, queued;
     std::vector<Uuid> released;
-    // Assignment rows.
-    std::vector<Uuid> a_booking, a_table, a_restaurant;
-    std::vector<Micros> a_lower, a_upper, a_created;
-    std::vector<std::string> a_pipeline;
+    std::vector<NewAssignment> assignments;
     EventBuffer events;
 
     for (BookingWrite* w : writes) {
@@ -109,13 +93,8 @@ void BookingWriter::write_all(const std::vector<BookingWrite*>& writes) {
             queued_nulls.push_back(!w->queued_at.has_value());
         }
         for (const AssignmentRow& a : w->assignments) {
-            a_booking.push_back(w->booking_id);
-            a_table.push_back(a.table_id);
-            a_restaurant.push_back(w->restaurant_id);
-            a_lower.push_back(a.during.lower);
-            a_upper.push_back(a.during.upper);
-            a_pipeline.emplace_back(w->pipeline);
-            a_created.push_back(now);
+            assignments.push_back(NewAssignment{w->booking_id, a.table_id, w->restaurant_id,
+                                                a.during, w->pipeline, now});
         }
     }
 
@@ -138,17 +117,8 @@ void BookingWriter::write_all(const std::vector<BookingWrite*>& writes) {
             throw VersionConflict();
         }
     }
-    if (!a_booking.empty()) {
-        insert_assignments().run({
-            {uuid_array_datum(a_booking), false},
-            {uuid_array_datum(a_table), false},
-            {uuid_array_datum(a_restaurant), false},
-            {timestamptz_array_datum(a_lower), false},
-            {timestamptz_array_datum(a_upper), false},
-            {text_array_datum(a_pipeline), false},
-            {timestamptz_array_datum(a_created), false},
-        });
-    }
+    // The bookings just updated are this (sub)transaction's: they stand until it commits.
+    insert_assignments(assignments, std::unordered_set<Uuid, UuidHasher>(ids.begin(), ids.end()));
     // Events are copied, not moved: if this (sub)transaction rolls back, the writes are retried.
     for (BookingWrite* w : writes) {
         EventBuffer copy = w->events;

@@ -3,10 +3,11 @@
 // coordinator, the legacy planner, the operator functions and the re-seating after an
 // inventory change all write through it (docs/architecture.md, "The write path").
 //
-// In bulk, the writes go out as one DELETE of released tables, one UPDATE, one INSERT of
-// assignments and one INSERT of events, in the caller's (sub)transaction: an error propagates
-// and the caller redoes the batch booking by booking (see batch.cpp). Booking by booking, each
-// write has its own subtransaction, so one bad booking cannot take the others down.
+// In bulk, the writes go out as one DELETE of released tables, one UPDATE, the assignments
+// (pg/assignment_insert.hpp) and the events (pg/event_log.hpp), in the caller's (sub)transaction:
+// an error propagates and the caller redoes the batch booking by booking (see batch.cpp). Booking
+// by booking, each write has its own subtransaction, so one bad booking cannot take the others
+// down.
 #pragma once
 
 #include "core/schedule.hpp"

@@ -7,6 +7,8 @@ extern "C" {
 #include "access/tableam.h"
 #include "catalog/dependency.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_trigger.h"
+#include "commands/trigger.h"
 #include "executor/executor.h"
 #include "nodes/makefuncs.h"
 #include "utils/acl.h"
@@ -20,6 +22,57 @@ namespace {
 
 Oid target_relid(const DirectTarget& target) {
     return get_relname_relid(target.table, get_namespace_oid(target.schema, false));
+}
+
+bool names_match(Oid relid, int count, const AttrNumber* attnums,
+                 const std::vector<const char*>& names) {
+    if (count != static_cast<int>(names.size())) {
+        return false;
+    }
+    for (int i = 0; i < count; ++i) {
+        const char* name = get_attname(relid, attnums[i], true);
+        if (name == nullptr || strcmp(name, names[i]) != 0) {
+            return false;
+        }
+    }
+    return true;
+}
+
+// Whether `constraint` is a foreign key of `rel` that the caller checks itself.
+bool foreign_key_checked(Relation rel, Oid constraint, const DirectTarget& target) {
+    ListCell* cell;
+    foreach (cell, RelationGetFKeyList(rel)) {
+        const auto* key = static_cast<const ForeignKeyCacheInfo*>(lfirst(cell));
+        if (key->conoid != constraint) {
+            continue;
+        }
+        for (const CheckedForeignKey& checked : target.checked_foreign_keys) {
+            const Oid referenced = get_relname_relid(
+                checked.referenced_table, get_namespace_oid(checked.referenced_schema, true));
+            if (OidIsValid(referenced) && key->confrelid == referenced &&
+                names_match(RelationGetRelid(rel), key->nkeys, key->conkey, checked.columns) &&
+                names_match(referenced, key->nkeys, key->confkey, checked.referenced_columns)) {
+                return true;
+            }
+        }
+        return false;
+    }
+    return false;
+}
+
+// Whether the caller does the work of `trigger` for an insert (one that does not fire on insert,
+// a TRUNCATE trigger say, is no work).
+bool trigger_accounted(Relation rel, const Trigger& trigger, const DirectTarget& target) {
+    if (!TRIGGER_FOR_INSERT(trigger.tgtype)) {
+        return true;
+    }
+    for (const char* name : target.accounted_triggers) {
+        if (strcmp(trigger.tgname, name) == 0) {
+            return true;
+        }
+    }
+    return trigger.tgisinternal && OidIsValid(trigger.tgconstraint) &&
+           foreign_key_checked(rel, trigger.tgconstraint, target);
 }
 
 bool eligible(Relation rel, const DirectTarget& target) {
@@ -42,13 +95,8 @@ bool eligible(Relation rel, const DirectTarget& target) {
     }
     if (rel->trigdesc != nullptr) {
         for (int i = 0; i < rel->trigdesc->numtriggers; ++i) {
-            const Trigger& trigger = rel->trigdesc->triggers[i];
-            bool accounted = false;
-            for (const char* name : target.accounted_triggers) {
-                accounted = accounted || strcmp(trigger.tgname, name) == 0;
-            }
-            if (!accounted) {
-                return false;  // someone's trigger: SQL fires it
+            if (!trigger_accounted(rel, rel->trigdesc->triggers[i], target)) {
+                return false;  // someone's trigger, or a key nobody checked: SQL fires it
             }
         }
     }

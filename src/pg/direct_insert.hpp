@@ -5,10 +5,11 @@
 // text is converted: the caller hands over Datums.
 //
 // Only where that keeps every guarantee an INSERT would: a plain table with exactly the columns
-// the caller fills, without row security or stored generated columns, whose triggers are all ones
-// the caller does the work of itself (named in `accounted_triggers`), and that the current role may
-// insert into (checked, with the error an INSERT would raise). Otherwise nothing is written and the
-// caller uses SQL.
+// the caller fills, without row security or stored generated columns, whose insert triggers are
+// all ones the caller does the work of itself (named in `accounted_triggers`, or the check
+// triggers of a foreign key in `checked_foreign_keys`), and that the current role may insert into
+// (checked, with the error an INSERT would raise). Otherwise nothing is written and the caller
+// uses SQL.
 #pragma once
 
 #include "pg/postgres.hpp"
@@ -20,6 +21,17 @@ struct DirectColumn {
     Oid type;
 };
 
+// A foreign key the caller has checked itself for every row it hands over, holding until the
+// transaction ends what the key's own check would hold (the referenced rows locked FOR KEY SHARE
+// or stronger), so its per-row check trigger is accounted for. Matched by definition, not by
+// name: a key a DBA re-created over other columns or another table is someone else's rule.
+struct CheckedForeignKey {
+    std::vector<const char*> columns;
+    const char* referenced_schema;
+    const char* referenced_table;
+    std::vector<const char*> referenced_columns;
+};
+
 struct DirectTarget {
     const char* schema;
     const char* table;
@@ -27,6 +39,7 @@ struct DirectTarget {
     // The columns the caller fills, in order: a table that has others (a DBA added one, with
     // a default only an INSERT would apply) or dropped ones is not eligible.
     std::vector<DirectColumn> columns;
+    std::vector<CheckedForeignKey> checked_foreign_keys = {};
 };
 
 // Sets the columns of row `row`: values[attnum - 1], nulls[attnum - 1]. Called inside the

@@ -1,0 +1,134 @@
+# The workers write their assignment rows directly (as COPY does), with the two foreign keys
+# checked once per batch instead of by a trigger per row (src/pg/assignment_insert.hpp), and
+# fall back to INSERT wherever that would skip someone's rule: a trigger a DBA adds to
+# table_assignments, or a foreign key of their own. Whichever way the rows go in, the
+# exclusion constraint, the invariants and the DBA's rules hold over traffic written in
+# statements of many rows.
+use strict;
+use warnings;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use lib 'test/tap';
+use Av3Test;
+
+my $node = new_node('direct_assignments', q{
+shared_preload_libraries = 'assignment_v3, pg_stat_statements'
+pg_stat_statements.track = all
+assignment_v3.max_parallel = 2
+assignment_v3.enabled = on
+assignment_v3.poll_interval = '50ms'
+assignment_v3.restaurant_rate_limit = 0
+assignment_v3.retry_backoff_base = '50ms'
+assignment_v3.retry_backoff_max = '200ms'
+assignment_v3.max_retries = 2
+});
+$node->safe_psql('postgres', 'CREATE EXTENSION assignment_v3 CASCADE');
+$node->safe_psql('postgres', 'CREATE EXTENSION pg_stat_statements');
+create_city($node, 'Seat');
+
+my $queue = q{SELECT count(*) FROM assignment_v3.bookings WHERE status = 'pending' AND assignment_state IN ('created', 'retry_scheduled')};
+sub traffic {
+    my ($from, $n) = @_;
+    $node->safe_psql('postgres', qq{
+        INSERT INTO assignment_v3.bookings (restaurant_id, party_size, start_at, end_at)
+        SELECT r.ids[1 + g % 30], 1 + g % 6,
+               timestamptz '2031-11-01 19:00+00' + (g % 9) * interval '1 day' + (g % 3) * interval '1 hour',
+               timestamptz '2031-11-01 21:00+00' + (g % 9) * interval '1 day' + (g % 3) * interval '1 hour'
+        FROM (SELECT array_agg(id ORDER BY name) AS ids FROM assignment_v3.restaurants) r,
+             generate_series($from, $from + $n - 1) g});
+    ok($node->poll_query_until('postgres', $queue, '0'), "bookings $from.. are decided");
+}
+sub inserts_by_sql {
+    return $node->safe_psql('postgres', q{SELECT coalesce(sum(calls), 0) FROM pg_stat_statements
+        WHERE query LIKE 'INSERT INTO assignment_v3.table_assignments%'});
+}
+sub seated { return $node->safe_psql('postgres', 'SELECT count(*) FROM assignment_v3.table_assignments') }
+sub integrity_holds {
+    my ($when) = @_;
+    is($node->safe_psql('postgres', 'SELECT count(*) FROM assignment_v3.check_invariants()'), '0',
+       "$when: invariants hold");
+    is($node->safe_psql('postgres', q{SELECT count(*) FROM assignment_v3.table_assignments a
+        LEFT JOIN assignment_v3.restaurant_tables t ON t.id = a.table_id AND t.restaurant_id = a.restaurant_id
+        LEFT JOIN assignment_v3.bookings b ON b.id = a.booking_id AND b.restaurant_id = a.restaurant_id
+        WHERE t.id IS NULL OR b.id IS NULL OR b.assignment_state <> 'confirmed'}), '0',
+       "$when: every seating is a confirmed booking's, at a table of its restaurant");
+    is($node->safe_psql('postgres', q{SELECT count(*) FROM assignment_v3.table_assignments a
+        JOIN assignment_v3.table_assignments b ON a.table_id = b.table_id AND a.booking_id < b.booking_id
+         AND a.during && b.during}), '0', "$when: no table is double-booked");
+}
+
+traffic(1, 600);
+ok(seated() > 400, 'the workers seat most of the traffic (' . seated() . ' seatings)');
+is(inserts_by_sql(), '0', 'and write every seating without an INSERT statement');
+ok($node->safe_psql('postgres', q{SELECT coalesce(sum(calls), 0) FROM pg_stat_statements
+    WHERE query LIKE '%FROM ONLY assignment_v3.restaurant_tables t%FOR KEY SHARE%'}) > 0,
+   'locking the tables each batch seats at, once per batch');
+integrity_holds('written directly');
+
+# An operator's seating goes the same way.
+$node->safe_psql('postgres', q{
+    INSERT INTO assignment_v3.bookings (id, restaurant_id, party_size, start_at, end_at)
+    SELECT 'c0000000-0000-0000-0000-000000000001', id, 40, '2031-12-25 19:00+00', '2031-12-25 21:00+00'
+    FROM assignment_v3.restaurants WHERE name = 'Seat 10'});
+ok($node->poll_query_until('postgres', q{SELECT assignment_state FROM assignment_v3.bookings
+    WHERE id = 'c0000000-0000-0000-0000-000000000001'}, 'manual_review'), 'a party of 40 waits for an operator');
+$node->safe_psql('postgres', q{
+    SELECT assignment_v3.assign_manually(b.id, ARRAY(SELECT t.id FROM assignment_v3.restaurant_tables t
+                                                    WHERE t.restaurant_id = b.restaurant_id ORDER BY t.label LIMIT 10))
+    FROM assignment_v3.bookings b WHERE b.id = 'c0000000-0000-0000-0000-000000000001'});
+is($node->safe_psql('postgres', q{SELECT count(*) FROM assignment_v3.table_assignments
+    WHERE booking_id = 'c0000000-0000-0000-0000-000000000001' AND pipeline = 'manual'}), '10',
+   'assign_manually() seats it at ten tables');
+is(inserts_by_sql(), '0', 'written directly too');
+
+# A DBA's trigger on the assignments: it sees every row the workers write from now on.
+$node->safe_psql('postgres', q{
+    CREATE TABLE seen_seatings (n bigint NOT NULL);
+    -- (Qualified names: the workers run with an empty search_path.)
+    CREATE FUNCTION count_seatings() RETURNS trigger LANGUAGE plpgsql AS
+        $$BEGIN INSERT INTO public.seen_seatings SELECT count(*) FROM new_rows; RETURN NULL; END$$;
+    CREATE TRIGGER count_seatings AFTER INSERT ON assignment_v3.table_assignments
+        REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION count_seatings();
+});
+my $before = seated();
+traffic(1000, 300);
+ok(seated() > $before + 100, 'more traffic is seated');
+is($node->safe_psql('postgres', 'SELECT sum(n) FROM seen_seatings'), seated() - $before,
+   'the DBA\'s trigger saw every seating');
+ok(inserts_by_sql() > 0, 'written by INSERT for that trigger');
+integrity_holds('written by INSERT for a trigger');
+
+# A foreign key of the DBA's own (the pipelines they allow): the direct write cannot check it,
+# so INSERT does, and refuses what it forbids.
+$node->safe_psql('postgres', q{
+    DROP TRIGGER count_seatings ON assignment_v3.table_assignments;
+    CREATE TABLE public.allowed_pipelines (pipeline text PRIMARY KEY);
+    INSERT INTO public.allowed_pipelines VALUES ('legacy'), ('manual');
+    ALTER TABLE assignment_v3.table_assignments ADD CONSTRAINT seatings_by_allowed_pipelines
+        FOREIGN KEY (pipeline) REFERENCES public.allowed_pipelines NOT VALID;
+    SELECT pg_stat_statements_reset();
+});
+# Time for the check below between the refusal and the retry that follows it.
+$node->safe_psql('postgres', $_) for (q{ALTER SYSTEM SET assignment_v3.retry_backoff_base = '1s'},
+    q{ALTER SYSTEM SET assignment_v3.retry_backoff_max = '2s'}, q{ALTER SYSTEM SET assignment_v3.max_retries = 10},
+    q{SELECT pg_reload_conf()});
+$before = seated();
+$node->safe_psql('postgres', q{
+    INSERT INTO assignment_v3.bookings (id, restaurant_id, party_size, start_at, end_at)
+    SELECT 'c0000000-0000-0000-0000-000000000002', id, 2, '2031-12-26 19:00+00', '2031-12-26 21:00+00'
+    FROM assignment_v3.restaurants WHERE name = 'Seat 11'});
+ok($node->poll_query_until('postgres', q{SELECT (SELECT count(*) FROM assignment_v3.observability_events
+    WHERE booking_id = 'c0000000-0000-0000-0000-000000000002' AND event_type = 'coordinator.error'
+      AND context->>'message' LIKE '%seatings_by_allowed_pipelines%') > 0}, 't'),
+   'the V3 seating is refused by the DBA\'s foreign key');
+is(seated(), $before, 'and not written');
+$node->safe_psql('postgres', q{INSERT INTO public.allowed_pipelines VALUES ('v3')});
+ok($node->poll_query_until('postgres', q{SELECT assignment_state FROM assignment_v3.bookings
+    WHERE id = 'c0000000-0000-0000-0000-000000000002'}, 'confirmed'), 'allowed, the retry seats it');
+# (A statement that failed is not in pg_stat_statements: the one that seated it is.)
+ok(inserts_by_sql() > 0, 'by an INSERT, which checks the DBA\'s key');
+integrity_holds('with a DBA\'s foreign key');
+
+$node->stop('fast');
+done_testing();
