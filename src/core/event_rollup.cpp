@@ -1,5 +1,6 @@
 #include "core/event_rollup.hpp"
 
+#include <array>
 #include <cmath>
 #include <cstdlib>
 
@@ -9,14 +10,18 @@ namespace av3 {
 
 namespace {
 
-std::optional<std::string> text_of(std::string_view json, std::string_view key) {
-    const std::optional<JsonField> field = json_field(json, key);
+// The context's fields the rollups read, found in one pass over it.
+enum Key { kReason, kFrom, kTo, kOutcome, kLegacyWouldSeat, kDelayMs, kLatencyMs, kKeys };
+constexpr std::array<std::string_view, kKeys> kKeyNames = {
+    "reason", "from", "to", "outcome", "legacy_would_seat", "delay_ms", "latency_ms"};
+
+std::optional<std::string> text_of(const std::optional<JsonField>& field) {
     return field ? field->as_text() : std::nullopt;
 }
 
 // `(text)::float8` of a number's text (what float8in does: strtod).
-std::optional<double> number_of(std::string_view json, std::string_view key) {
-    const std::optional<std::string> text = text_of(json, key);
+std::optional<double> number_of(const std::optional<JsonField>& field) {
+    const std::optional<std::string> text = text_of(field);
     if (!text) {
         return std::nullopt;
     }
@@ -26,28 +31,29 @@ std::optional<double> number_of(std::string_view json, std::string_view key) {
 }  // namespace
 
 EventRollupFacts event_rollup_facts(std::string_view event_type, std::string_view context_json) {
+    const std::array<std::optional<JsonField>, kKeys> fields = json_fields(context_json, kKeyNames);
     EventRollupFacts facts;
-    facts.reason = text_of(context_json, "reason");
+    facts.reason = text_of(fields[kReason]);
     if (event_type == "booking.assignment_state_transition") {
         // `from || '>' || to`: NULL when either is.
-        const std::optional<std::string> from = text_of(context_json, "from");
-        const std::optional<std::string> to = text_of(context_json, "to");
+        const std::optional<std::string> from = text_of(fields[kFrom]);
+        const std::optional<std::string> to = text_of(fields[kTo]);
         if (from && to) {
             facts.detail = *from + ">" + *to;
         }
     } else if (event_type == "auto_assign.summary") {
-        facts.detail = text_of(context_json, "outcome");
+        facts.detail = text_of(fields[kOutcome]);
     } else if (event_type == "coordinator.manual_review") {
-        facts.detail = text_of(context_json, "legacy_would_seat");
+        facts.detail = text_of(fields[kLegacyWouldSeat]);
     }
     facts.per_restaurant = event_type == "coordinator.start" ||
                            event_type == "coordinator.confirmed" ||
                            event_type == "coordinator.manual_review";
-    facts.delay_ms = number_of(context_json, "delay_ms");
-    facts.latency_ms = number_of(context_json, "latency_ms");
+    facts.delay_ms = number_of(fields[kDelayMs]);
+    facts.latency_ms = number_of(fields[kLatencyMs]);
     if (event_type == "coordinator.confirmed" || event_type == "auto_assign.summary") {
         // `context ? 'latency_ms'`: the key is there, even with a JSON null.
-        facts.in_latency_histogram = json_field(context_json, "latency_ms").has_value();
+        facts.in_latency_histogram = fields[kLatencyMs].has_value();
         facts.latency_pipeline = event_type == "coordinator.confirmed" ? "v3" : "legacy";
     }
     return facts;

@@ -170,33 +170,67 @@ private:
 
 }  // namespace
 
-std::optional<JsonField> json_field(std::string_view json, std::string_view key) {
+namespace {
+
+// Calls found(name, value) for every top-level field of the object, wanted(name) deciding
+// which values to read (the others are skipped); false when the text is not a JSON object.
+template <typename Wanted, typename Found>
+bool scan_object(std::string_view json, Wanted wanted, Found found) {
     Scanner s(json);
     if (!s.eat('{')) {
-        return std::nullopt;
+        return false;
     }
-    std::optional<JsonField> found;
     if (s.eat('}')) {
-        return found;
+        return true;
     }
+    std::string name;
     for (;;) {
-        std::string name;
+        name.clear();
         if (!s.string(&name) || !s.eat(':')) {
-            return std::nullopt;
+            return false;
         }
         JsonField value;
-        const bool wanted = name == key;
-        if (!s.value(wanted ? &value : nullptr)) {
-            return std::nullopt;
+        const bool read = wanted(name);
+        if (!s.value(read ? &value : nullptr)) {
+            return false;
         }
-        if (wanted) {
+        if (read) {
             value.is_null = !value.is_string && value.text == "null";
-            found = std::move(value);
+            found(name, std::move(value));
         }
         if (s.eat(',')) {
             continue;
         }
-        return s.eat('}') ? found : std::nullopt;
+        return s.eat('}');
+    }
+}
+
+}  // namespace
+
+std::optional<JsonField> json_field(std::string_view json, std::string_view key) {
+    std::optional<JsonField> field;
+    const bool object = scan_object(
+        json, [&](const std::string& name) { return name == key; },
+        [&](const std::string&, JsonField value) { field = std::move(value); });
+    return object ? field : std::nullopt;
+}
+
+void json_fields(std::string_view json, const std::string_view* keys, std::size_t count,
+                 std::optional<JsonField>* out) {
+    auto index_of = [&](const std::string& name) {
+        std::size_t i = 0;
+        while (i < count && keys[i] != name) {
+            ++i;
+        }
+        return i;
+    };
+    const bool object = scan_object(
+        json, [&](const std::string& name) { return index_of(name) < count; },
+        [&](const std::string& name, JsonField value) { out[index_of(name)] = std::move(value); });
+    if (!object) {
+        for (std::size_t i = 0; i < count; ++i) {
+            out[i].reset();
+        }
     }
 }
 

@@ -8,6 +8,7 @@
 // a JSON object it finds nothing. Nested values are skipped, not interpreted.
 #pragma once
 
+#include <array>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,5 +28,18 @@ struct JsonField {
 
 // The field `key` of the object `json` (the last one, if the key repeats: as jsonb keeps it).
 std::optional<JsonField> json_field(std::string_view json, std::string_view key);
+
+// The fields `keys[0..count)` of the object `json` in one pass over it: out[i] is what
+// json_field(json, keys[i]) finds (all nothing when the text is not a JSON object).
+void json_fields(std::string_view json, const std::string_view* keys, std::size_t count,
+                 std::optional<JsonField>* out);
+
+template <std::size_t N>
+std::array<std::optional<JsonField>, N> json_fields(std::string_view json,
+                                                    const std::array<std::string_view, N>& keys) {
+    std::array<std::optional<JsonField>, N> out;
+    json_fields(json, keys.data(), N, out.data());
+    return out;
+}
 
 }  // namespace av3

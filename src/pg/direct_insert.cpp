@@ -2,6 +2,8 @@
 
 #include "pg/error_boundary.hpp"
 
+#include <algorithm>
+
 extern "C" {
 #include "access/table.h"
 #include "access/tableam.h"
@@ -19,6 +21,8 @@ extern "C" {
 namespace av3::pg {
 
 namespace {
+
+constexpr int kRowsPerChunk = 100;
 
 Oid target_relid(const DirectTarget& target) {
     return get_relname_relid(target.table, get_namespace_oid(target.schema, false));
@@ -138,21 +142,27 @@ bool insert_rows(const InsertCall& call) {
     ExecOpenIndices(rri, false);
     estate->es_output_cid = GetCurrentCommandId(true);
 
+    // Rows go in chunks through the same slots: a slot costs more to make (and to release
+    // from the resource owner) than a row costs to fill.
     TupleDesc desc = RelationGetDescr(rel);
-    auto** slots = static_cast<TupleTableSlot**>(palloc(sizeof(TupleTableSlot*) * call.rows));
-    for (int i = 0; i < call.rows; ++i) {
+    const int chunk = std::min(call.rows, kRowsPerChunk);
+    auto** slots = static_cast<TupleTableSlot**>(palloc(sizeof(TupleTableSlot*) * chunk));
+    for (int i = 0; i < chunk; ++i) {
         slots[i] = table_slot_create(rel, &estate->es_tupleTable);
-        ExecClearTuple(slots[i]);
-        memset(slots[i]->tts_isnull, true, sizeof(bool) * desc->natts);
-        call.fill(i, slots[i]->tts_values, slots[i]->tts_isnull, call.context);
-        ExecStoreVirtualTuple(slots[i]);
-        if (desc->constr != nullptr) {
-            ExecConstraints(rri, slots[i], estate);
-        }
     }
-    table_multi_insert(rel, slots, call.rows, estate->es_output_cid, 0, nullptr);
-    if (rri->ri_NumIndices > 0) {
-        for (int i = 0; i < call.rows; ++i) {
+    for (int first = 0; first < call.rows; first += chunk) {
+        const int count = std::min(chunk, call.rows - first);
+        for (int i = 0; i < count; ++i) {
+            ExecClearTuple(slots[i]);
+            memset(slots[i]->tts_isnull, true, sizeof(bool) * desc->natts);
+            call.fill(first + i, slots[i]->tts_values, slots[i]->tts_isnull, call.context);
+            ExecStoreVirtualTuple(slots[i]);
+            if (desc->constr != nullptr) {
+                ExecConstraints(rri, slots[i], estate);
+            }
+        }
+        table_multi_insert(rel, slots, count, estate->es_output_cid, 0, nullptr);
+        for (int i = 0; i < count && rri->ri_NumIndices > 0; ++i) {
             List* recheck =
                 ExecInsertIndexTuples(rri, slots[i], estate, false, false, nullptr, NIL);
             list_free(recheck);

@@ -29,6 +29,30 @@ TEST(JsonField, ReadsTopLevelFieldsAsTheArrowOperatorDoes) {
     EXPECT_FALSE(json_field("{}", "x").has_value());
 }
 
+TEST(JsonFields, FindInOnePassWhatJsonFieldFindsKeyByKey) {
+    const std::string json = R"({"from": "created", "n": 3, "gone": null, "n": 4,)"
+                             R"( "nested": {"from": "inner"}, "reason": "a \"b\""})";
+    const std::array<std::string_view, 5> keys = {"reason", "n", "gone", "missing", "from"};
+    const auto fields = json_fields(json, keys);
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+        const std::optional<JsonField> one = json_field(json, keys[i]);
+        ASSERT_EQ(fields[i].has_value(), one.has_value()) << keys[i];
+        if (one) {
+            EXPECT_EQ(fields[i]->text, one->text) << keys[i];
+            EXPECT_EQ(fields[i]->is_string, one->is_string) << keys[i];
+            EXPECT_EQ(fields[i]->is_null, one->is_null) << keys[i];
+        }
+    }
+    EXPECT_EQ(fields[1]->text, "4");  // a repeated key: the last, as jsonb keeps it
+    EXPECT_EQ(fields[4]->text, "created");
+    // Text that is not a JSON object, or breaks off after a wanted field: nothing at all.
+    for (const char* broken : {"not json", R"({"reason": "x", )", R"(["reason"])"}) {
+        for (const auto& field : json_fields(broken, keys)) {
+            EXPECT_FALSE(field.has_value()) << broken;
+        }
+    }
+}
+
 TEST(EventRollupFacts, ComeFromTheContextAsRendered) {
     EventContext transition;
     transition.add("from", "table_selected")
