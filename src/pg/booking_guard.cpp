@@ -15,6 +15,8 @@
 // and a plain dump run through psql do) are let in as they are, and the session is registered
 // as a restore, which pauses the workers of the database until it ends. Applications, which
 // are not superusers, cannot use that door; a superuser can disable triggers anyway.
+#include "pg/booking_guard.hpp"
+
 #include "core/invocation.hpp"
 #include "core/state_machine.hpp"
 #include "pg/application_writes.hpp"
@@ -129,6 +131,20 @@ private:
     std::vector<bool> nulls_;
 };
 
+}  // namespace
+
+UserError illegal_own_transition(const Uuid& booking, std::string_view from_text,
+                                 std::string_view to_text, TransitionCause cause) {
+    return UserError(ERRCODE_CHECK_VIOLATION,
+                     "illegal assignment state transition for booking " + booking.to_string(),
+                     "assignment_v3 (" + std::string(cause_name(cause)) +
+                         ") tried to move it from '" + std::string(from_text) + "' to '" +
+                         std::string(to_text) + "'.",
+                     "This is a bug in assignment_v3; please report it with this message.");
+}
+
+namespace {
+
 void refuse(const std::string& message, const std::string& detail,
             const std::string& hint = kAllowedChanges) {
     throw UserError(ERRCODE_CHECK_VIOLATION, message, detail, hint);
@@ -180,11 +196,7 @@ HeapTuple check_update(HeapTuple old_tuple, HeapTuple new_tuple, TupleDesc desc,
     }
     if (auto cause = current_internal_write()) {
         if (!before.state || !after.state || !write_allowed(*before.state, *after.state, *cause)) {
-            refuse("illegal assignment state transition for " + booking,
-                   "assignment_v3 (" + std::string(cause_name(*cause)) +
-                       ") tried to move it from '" + before.state_text + "' to '" +
-                       after.state_text + "'.",
-                   "This is a bug in assignment_v3; please report it with this message.");
+            throw illegal_own_transition(before.id, before.state_text, after.state_text, *cause);
         }
         return new_tuple;
     }

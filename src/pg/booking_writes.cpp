@@ -1,6 +1,7 @@
 #include "pg/booking_writes.hpp"
 
 #include "pg/assignment_insert.hpp"
+#include "pg/booking_update.hpp"
 #include "pg/decision_notices.hpp"
 #include "pg/schedule_cache.hpp"
 #include "pg/spi.hpp"
@@ -9,28 +10,6 @@
 namespace av3::pg {
 
 namespace {
-
-// (A multi-argument unnest() in FROM is syntax, ROWS FROM (unnest(a), unnest(b), ...), that
-// only the unqualified name gets; the workers' empty search_path resolves it in pg_catalog.)
-Statement& update_bookings() {
-    static Statement statement(
-        "UPDATE assignment_v3.bookings b SET "
-        "  assignment_state = u.state, status = u.status, assignment_version = u.new_version, "
-        "  attempts = u.attempts, next_attempt_at = coalesce(u.next_attempt_at, "
-        "b.next_attempt_at), queued_at = coalesce(u.queued_at, b.queued_at), "
-        "  last_reason = u.last_reason, updated_at = u.updated_at "
-        "FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::int[], "
-        "                       $6::int[], $7::timestamptz[], $8::text[], $9::timestamptz[], "
-        "                       $10::timestamptz[]) "
-        "  AS u(id, expected_version, state, status, new_version, attempts, next_attempt_at, "
-        "last_reason, updated_at, queued_at) "
-        "WHERE b.id = u.id AND b.assignment_version = u.expected_version",
-        {UUIDARRAYOID, INT4ARRAYOID, TEXTARRAYOID, TEXTARRAYOID, INT4ARRAYOID, INT4ARRAYOID,
-         TIMESTAMPTZARRAYOID, TEXTARRAYOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID},
-        // A join with the queue: by its primary key, whatever size it had at the first batch.
-        Planning::PlanEachTime);
-    return statement;
-}
 
 Statement& delete_assignments() {
     static Statement statement(
@@ -63,12 +42,8 @@ void release_booking_tables(const std::vector<Uuid>& booking_ids) {
 
 void BookingWriter::write_all(const std::vector<BookingWrite*>& writes) {
     const Micros now = now_micros();
-    // Booking rows.
-    std::vector<Uuid> ids;
-    std::vector<int> expected, new_versions, attempts;
-    std::vector<std::string> states, statuses, reasons;
-    std::vector<bool> reason_nulls, next_nulls, queued_nulls;
-    std::vector<Micros> next_attempts, updated, queued;
+    std::vector<BookingUpdate> updates;
+    std::unordered_set<Uuid, UuidHasher> updated;
     std::vector<Uuid> released;
     std::vector<NewAssignment> assignments;
     EventBuffer events;
@@ -78,19 +53,10 @@ void BookingWriter::write_all(const std::vector<BookingWrite*>& writes) {
             released.push_back(w->booking_id);
         }
         if (w->updates_booking) {
-            ids.push_back(w->booking_id);
-            expected.push_back(w->expected_version);
-            states.emplace_back(state_name(w->state));
-            statuses.emplace_back(status_for_state(w->state));
-            new_versions.push_back(w->new_version);
-            attempts.push_back(w->attempts);
-            next_attempts.push_back(w->next_attempt_at.value_or(0));
-            next_nulls.push_back(!w->next_attempt_at.has_value());
-            reasons.push_back(w->last_reason);
-            reason_nulls.push_back(w->last_reason.empty());
-            updated.push_back(now);
-            queued.push_back(w->queued_at.value_or(0));
-            queued_nulls.push_back(!w->queued_at.has_value());
+            updates.push_back(BookingUpdate{w->booking_id, w->expected_version, w->state,
+                                            w->new_version, w->attempts, w->next_attempt_at,
+                                            w->queued_at, w->last_reason, now});
+            updated.insert(w->booking_id);
         }
         for (const AssignmentRow& a : w->assignments) {
             assignments.push_back(NewAssignment{w->booking_id, a.table_id, w->restaurant_id,
@@ -100,25 +66,9 @@ void BookingWriter::write_all(const std::vector<BookingWrite*>& writes) {
 
     InternalWriteScope scope(cause_);
     release_booking_tables(released);
-    if (!ids.empty()) {
-        Rows updated_rows = update_bookings().run({
-            {uuid_array_datum(ids), false},
-            {int4_array_datum(expected), false},
-            {text_array_datum(states), false},
-            {text_array_datum(statuses), false},
-            {int4_array_datum(new_versions), false},
-            {int4_array_datum(attempts), false},
-            {timestamptz_array_datum(next_attempts, &next_nulls), false},
-            {text_array_datum(reasons, &reason_nulls), false},
-            {timestamptz_array_datum(updated), false},
-            {timestamptz_array_datum(queued, &queued_nulls), false},
-        });
-        if (updated_rows.size() != ids.size()) {
-            throw VersionConflict();
-        }
-    }
+    update_bookings(updates, cause_);
     // The bookings just updated are this (sub)transaction's: they stand until it commits.
-    insert_assignments(assignments, std::unordered_set<Uuid, UuidHasher>(ids.begin(), ids.end()));
+    insert_assignments(assignments, updated);
     // Events are copied, not moved: if this (sub)transaction rolls back, the writes are retried.
     for (BookingWrite* w : writes) {
         EventBuffer copy = w->events;

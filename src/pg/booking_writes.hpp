@@ -3,11 +3,11 @@
 // coordinator, the legacy planner, the operator functions and the re-seating after an
 // inventory change all write through it (docs/architecture.md, "The write path").
 //
-// In bulk, the writes go out as one DELETE of released tables, one UPDATE, the assignments
-// (pg/assignment_insert.hpp) and the events (pg/event_log.hpp), in the caller's (sub)transaction:
-// an error propagates and the caller redoes the batch booking by booking (see batch.cpp). Booking
-// by booking, each write has its own subtransaction, so one bad booking cannot take the others
-// down.
+// In bulk, the writes go out as one DELETE of released tables, then the bookings
+// (pg/booking_update.hpp), the assignments (pg/assignment_insert.hpp) and the events
+// (pg/event_log.hpp), in the caller's (sub)transaction: an error propagates and the caller redoes
+// the batch booking by booking (see batch.cpp). Booking by booking, each write has its own
+// subtransaction, so one bad booking cannot take the others down.
 #pragma once
 
 #include "core/schedule.hpp"
@@ -51,7 +51,7 @@ BookingWrite transition_write(const ClaimedBooking& booking, AssignmentState to,
                               std::string_view reason);
 
 enum class WriteMode {
-    Bulk,         // three statements for the whole batch; an error propagates
+    Bulk,         // one write of each kind for the whole batch; an error propagates
     EachBooking,  // a subtransaction per booking; an error becomes that booking's outcome
 };
 
@@ -62,7 +62,7 @@ public:
     void add(BookingWrite write) { writes_.push_back(std::move(write)); }
     bool empty() const { return writes_.empty(); }
 
-    // Writes everything with three statements and clears the queue; errors propagate (a
+    // Writes everything at once (one write of each kind) and clears the queue; errors propagate (a
     // booking whose version moved: VersionConflict).
     void flush_bulk();
     // Writes each booking in its own subtransaction and clears the queue. Returns, per queued

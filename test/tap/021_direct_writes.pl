@@ -1,9 +1,10 @@
 # The workers write their assignment rows directly (as COPY does), with the two foreign keys
 # checked once per batch instead of by a trigger per row (src/pg/assignment_insert.hpp), and
-# fall back to INSERT wherever that would skip someone's rule: a trigger a DBA adds to
-# table_assignments, or a foreign key of their own. Whichever way the rows go in, the
-# exclusion constraint, the invariants and the DBA's rules hold over traffic written in
-# statements of many rows.
+# update the bookings without an UPDATE statement (src/pg/booking_update.hpp); both fall back
+# to SQL wherever that would skip someone's rule: a trigger a DBA adds to table_assignments or
+# to bookings, or a foreign key of their own. Whichever way the rows go in, the exclusion
+# constraint, the invariants and the DBA's rules hold over traffic written in statements of
+# many rows.
 use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
@@ -12,7 +13,7 @@ use Test::More;
 use lib 'test/tap';
 use Av3Test;
 
-my $node = new_node('direct_assignments', q{
+my $node = new_node('direct_writes', q{
 shared_preload_libraries = 'assignment_v3, pg_stat_statements'
 pg_stat_statements.track = all
 assignment_v3.max_parallel = 2
@@ -43,6 +44,11 @@ sub inserts_by_sql {
     return $node->safe_psql('postgres', q{SELECT coalesce(sum(calls), 0) FROM pg_stat_statements
         WHERE query LIKE 'INSERT INTO assignment_v3.table_assignments%'});
 }
+sub booking_updates_by_sql {
+    return $node->safe_psql('postgres', q{SELECT coalesce(sum(calls), 0) FROM pg_stat_statements
+        WHERE query LIKE 'UPDATE assignment_v3.bookings b SET%assignment_state = u.state%'});
+}
+sub confirmed { return $node->safe_psql('postgres', q{SELECT count(*) FROM assignment_v3.bookings WHERE assignment_state = 'confirmed'}) }
 sub seated { return $node->safe_psql('postgres', 'SELECT count(*) FROM assignment_v3.table_assignments') }
 sub integrity_holds {
     my ($when) = @_;
@@ -61,6 +67,7 @@ sub integrity_holds {
 traffic(1, 600);
 ok(seated() > 400, 'the workers seat most of the traffic (' . seated() . ' seatings)');
 is(inserts_by_sql(), '0', 'and write every seating without an INSERT statement');
+is(booking_updates_by_sql(), '0', 'and every booking without an UPDATE statement');
 ok($node->safe_psql('postgres', q{SELECT coalesce(sum(calls), 0) FROM pg_stat_statements
     WHERE query LIKE '%FROM ONLY assignment_v3.restaurant_tables t%FOR KEY SHARE%'}) > 0,
    'locking the tables each batch seats at, once per batch');
@@ -81,28 +88,41 @@ is($node->safe_psql('postgres', q{SELECT count(*) FROM assignment_v3.table_assig
     WHERE booking_id = 'c0000000-0000-0000-0000-000000000001' AND pipeline = 'manual'}), '10',
    'assign_manually() seats it at ten tables');
 is(inserts_by_sql(), '0', 'written directly too');
+is(booking_updates_by_sql(), '0', 'its booking too');
 
-# A DBA's trigger on the assignments: it sees every row the workers write from now on.
+# A DBA's triggers on the assignments and on the bookings: they see every row the workers
+# write from now on.
 $node->safe_psql('postgres', q{
     CREATE TABLE seen_seatings (n bigint NOT NULL);
+    CREATE TABLE seen_confirmations (n bigint NOT NULL);
     -- (Qualified names: the workers run with an empty search_path.)
     CREATE FUNCTION count_seatings() RETURNS trigger LANGUAGE plpgsql AS
         $$BEGIN INSERT INTO public.seen_seatings SELECT count(*) FROM new_rows; RETURN NULL; END$$;
     CREATE TRIGGER count_seatings AFTER INSERT ON assignment_v3.table_assignments
         REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION count_seatings();
+    CREATE FUNCTION count_confirmations() RETURNS trigger LANGUAGE plpgsql AS
+        $$BEGIN INSERT INTO public.seen_confirmations SELECT count(*) FROM new_rows n JOIN old_rows o USING (id)
+                WHERE n.assignment_state = 'confirmed' AND o.assignment_state <> 'confirmed'; RETURN NULL; END$$;
+    CREATE TRIGGER count_confirmations AFTER UPDATE ON assignment_v3.bookings
+        REFERENCING NEW TABLE AS new_rows OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION count_confirmations();
 });
 my $before = seated();
+my $confirmed_before = confirmed();
 traffic(1000, 300);
 ok(seated() > $before + 100, 'more traffic is seated');
 is($node->safe_psql('postgres', 'SELECT sum(n) FROM seen_seatings'), seated() - $before,
-   'the DBA\'s trigger saw every seating');
+   'the DBA\'s trigger on the assignments saw every seating');
 ok(inserts_by_sql() > 0, 'written by INSERT for that trigger');
-integrity_holds('written by INSERT for a trigger');
+is($node->safe_psql('postgres', 'SELECT sum(n) FROM seen_confirmations'), confirmed() - $confirmed_before,
+   'the DBA\'s trigger on the bookings saw every confirmation');
+ok(booking_updates_by_sql() > 0, 'written by UPDATE for that trigger');
+integrity_holds('written by INSERT and UPDATE for triggers');
 
 # A foreign key of the DBA's own (the pipelines they allow): the direct write cannot check it,
 # so INSERT does, and refuses what it forbids.
 $node->safe_psql('postgres', q{
     DROP TRIGGER count_seatings ON assignment_v3.table_assignments;
+    DROP TRIGGER count_confirmations ON assignment_v3.bookings;
     CREATE TABLE public.allowed_pipelines (pipeline text PRIMARY KEY);
     INSERT INTO public.allowed_pipelines VALUES ('legacy'), ('manual');
     ALTER TABLE assignment_v3.table_assignments ADD CONSTRAINT seatings_by_allowed_pipelines

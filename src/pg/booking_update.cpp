@@ -1,0 +1,410 @@
+#include "pg/booking_update.hpp"
+
+#include "pg/booking_guard.hpp"
+#include "pg/spi.hpp"
+#include "pg/subtransaction.hpp"
+
+extern "C" {
+#include "access/genam.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_constraint.h"
+#include "catalog/pg_trigger.h"
+#include "executor/executor.h"
+#include "nodes/makefuncs.h"
+#include "utils/acl.h"
+#include "utils/array.h"
+#include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+#include "utils/syscache.h"
+}
+
+#include <algorithm>
+#include <unordered_set>
+
+namespace av3::pg {
+
+namespace {
+
+// (A multi-argument unnest() in FROM is syntax, ROWS FROM (unnest(a), unnest(b), ...), that
+// only the unqualified name gets; the workers' empty search_path resolves it in pg_catalog.)
+Statement& update_by_sql() {
+    static Statement statement(
+        "UPDATE assignment_v3.bookings b SET "
+        "  assignment_state = u.state, status = u.status, assignment_version = u.new_version, "
+        "  attempts = u.attempts, next_attempt_at = coalesce(u.next_attempt_at, "
+        "b.next_attempt_at), queued_at = coalesce(u.queued_at, b.queued_at), "
+        "  last_reason = u.last_reason, updated_at = u.updated_at "
+        "FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::int[], "
+        "                       $6::int[], $7::timestamptz[], $8::text[], $9::timestamptz[], "
+        "                       $10::timestamptz[]) "
+        "  AS u(id, expected_version, state, status, new_version, attempts, next_attempt_at, "
+        "last_reason, updated_at, queued_at) "
+        "WHERE b.id = u.id AND b.assignment_version = u.expected_version",
+        {UUIDARRAYOID, INT4ARRAYOID, TEXTARRAYOID, TEXTARRAYOID, INT4ARRAYOID, INT4ARRAYOID,
+         TIMESTAMPTZARRAYOID, TEXTARRAYOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID},
+        // A join with the queue: by its primary key, whatever size it had at the first batch.
+        Planning::PlanEachTime);
+    return statement;
+}
+
+void update_through_sql(const std::vector<BookingUpdate>& rows) {
+    std::vector<Uuid> ids;
+    std::vector<int> expected, new_versions, attempts;
+    std::vector<std::string> states, statuses, reasons;
+    std::vector<bool> reason_nulls, next_nulls, queued_nulls;
+    std::vector<Micros> next_attempts, updated, queued;
+    for (const BookingUpdate& row : rows) {
+        ids.push_back(row.id);
+        expected.push_back(row.expected_version);
+        states.emplace_back(state_name(row.state));
+        statuses.emplace_back(status_for_state(row.state));
+        new_versions.push_back(row.new_version);
+        attempts.push_back(row.attempts);
+        next_attempts.push_back(row.next_attempt_at.value_or(0));
+        next_nulls.push_back(!row.next_attempt_at.has_value());
+        reasons.push_back(row.last_reason);
+        reason_nulls.push_back(row.last_reason.empty());
+        updated.push_back(row.updated_at);
+        queued.push_back(row.queued_at.value_or(0));
+        queued_nulls.push_back(!row.queued_at.has_value());
+    }
+    Rows updated_rows = update_by_sql().run({
+        {uuid_array_datum(ids), false},
+        {int4_array_datum(expected), false},
+        {text_array_datum(states), false},
+        {text_array_datum(statuses), false},
+        {int4_array_datum(new_versions), false},
+        {int4_array_datum(attempts), false},
+        {timestamptz_array_datum(next_attempts, &next_nulls), false},
+        {text_array_datum(reasons, &reason_nulls), false},
+        {timestamptz_array_datum(updated), false},
+        {timestamptz_array_datum(queued, &queued_nulls), false},
+    });
+    if (updated_rows.size() != ids.size()) {
+        throw VersionConflict();
+    }
+}
+
+// The columns the direct update reads or writes, by name and type.
+enum Column {
+    kId,
+    kRestaurantId,
+    kState,
+    kStatus,
+    kVersion,
+    kAttempts,
+    kNextAttemptAt,
+    kQueuedAt,
+    kLastReason,
+    kUpdatedAt,
+    kColumns
+};
+struct ColumnSpec {
+    const char* name;
+    Oid type;
+};
+constexpr ColumnSpec kColumnSpecs[kColumns] = {{"id", UUIDOID},
+                                               {"restaurant_id", UUIDOID},
+                                               {"assignment_state", TEXTOID},
+                                               {"status", TEXTOID},
+                                               {"assignment_version", INT4OID},
+                                               {"attempts", INT4OID},
+                                               {"next_attempt_at", TIMESTAMPTZOID},
+                                               {"queued_at", TIMESTAMPTZOID},
+                                               {"last_reason", TEXTOID},
+                                               {"updated_at", TIMESTAMPTZOID}};
+// What the direct update writes (the others are read only).
+constexpr Column kWritten[] = {kState,         kStatus,   kVersion,    kAttempts,
+                               kNextAttemptAt, kQueuedAt, kLastReason, kUpdatedAt};
+// The triggers an UPDATE fires that do nothing for the extension's own writes but check them
+// (the guard: made here) or apply what the guard queued for applications (nothing, here).
+constexpr const char* kAccountedTriggers[] = {"bookings_guard", "bookings_wake_workers"};
+
+enum class Outcome { NotEligible, Updated, VersionMoved, IllegalTransition };
+
+// Plain data only: filled inside the guarded call, read after it.
+struct DirectCall {
+    const std::vector<BookingUpdate>* rows;
+    TransitionCause cause;
+    int failed_row = -1;
+    char from_state[NAMEDATALEN] = {};
+};
+
+bool is_written(AttrNumber attnum, const AttrNumber* attnums) {
+    for (Column c : kWritten) {
+        if (attnums[c] == attnum) {
+            return true;
+        }
+    }
+    return false;
+}
+
+// A foreign key's trigger on an update fires only when a column of its key changes on this
+// side: true when none of the written columns is in that key.
+bool key_untouched(Oid constraint, Oid relid, const AttrNumber* attnums) {
+    HeapTuple tuple = SearchSysCache1(CONSTROID, ObjectIdGetDatum(constraint));
+    if (!HeapTupleIsValid(tuple)) {
+        return false;
+    }
+    const auto* con = reinterpret_cast<Form_pg_constraint>(GETSTRUCT(tuple));
+    bool untouched = con->contype == CONSTRAINT_FOREIGN;
+    for (const AttrNumber key_column : {Anum_pg_constraint_conkey, Anum_pg_constraint_confkey}) {
+        const Oid side = key_column == Anum_pg_constraint_conkey ? con->conrelid : con->confrelid;
+        if (!untouched || side != relid) {
+            continue;
+        }
+        bool is_null = false;
+        const Datum keys = SysCacheGetAttr(CONSTROID, tuple, key_column, &is_null);
+        if (is_null) {
+            untouched = false;
+            continue;
+        }
+        ArrayType* array = DatumGetArrayTypeP(keys);
+        const auto* key_attnums = reinterpret_cast<const int16*>(ARR_DATA_PTR(array));
+        for (int i = 0; i < ARR_DIMS(array)[0]; ++i) {
+            untouched = untouched && !is_written(key_attnums[i], attnums);
+        }
+    }
+    ReleaseSysCache(tuple);
+    return untouched;
+}
+
+bool eligible(Relation rel, AttrNumber* attnums) {
+    if (XactIsoLevel != XACT_READ_COMMITTED || rel->rd_rel->relkind != RELKIND_RELATION ||
+        rel->rd_rel->relrowsecurity) {
+        return false;
+    }
+    TupleDesc desc = RelationGetDescr(rel);
+    if (desc->constr != nullptr && desc->constr->has_generated_stored) {
+        return false;
+    }
+    for (int c = 0; c < kColumns; ++c) {
+        attnums[c] = get_attnum(RelationGetRelid(rel), kColumnSpecs[c].name);
+        if (attnums[c] <= 0 ||
+            TupleDescAttr(desc, attnums[c] - 1)->atttypid != kColumnSpecs[c].type) {
+            return false;
+        }
+    }
+    // The primary key the rows are found by: (id).
+    const Oid key_index = RelationGetPrimaryKeyIndex(rel);
+    if (!OidIsValid(key_index)) {
+        return false;
+    }
+    // Table-wide rights to read and update (column grants: UPDATE decides, with its error).
+    if (pg_class_aclcheck(RelationGetRelid(rel), GetUserId(), ACL_UPDATE | ACL_SELECT) !=
+        ACLCHECK_OK) {
+        return false;
+    }
+    for (int i = 0; rel->trigdesc != nullptr && i < rel->trigdesc->numtriggers; ++i) {
+        const Trigger& trigger = rel->trigdesc->triggers[i];
+        if (!TRIGGER_FOR_UPDATE(trigger.tgtype)) {
+            continue;
+        }
+        bool accounted = false;
+        for (const char* name : kAccountedTriggers) {
+            accounted = accounted || strcmp(trigger.tgname, name) == 0;
+        }
+        accounted =
+            accounted || (trigger.tgisinternal && OidIsValid(trigger.tgconstraint) &&
+                          key_untouched(trigger.tgconstraint, RelationGetRelid(rel), attnums));
+        if (!accounted) {
+            return false;
+        }
+    }
+    return true;
+}
+
+bool key_index_is_id(Relation index, AttrNumber id_attnum) {
+    return index->rd_index->indnkeyatts == 1 && index->rd_index->indkey.values[0] == id_attnum;
+}
+
+Datum text_value(std::string_view text) {
+    return PointerGetDatum(cstring_to_text_with_len(text.data(), static_cast<int>(text.size())));
+}
+
+// The row's current version, found by the primary key under a fresh snapshot; false when gone.
+bool fetch_current(Relation rel, Relation key_index, const pg_uuid_t* id, Snapshot snapshot,
+                   TupleTableSlot* slot) {
+    ScanKeyData key;
+    ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_UUID_EQ, UUIDPGetDatum(id));
+    IndexScanDesc scan = index_beginscan(rel, key_index, snapshot, 1, 0);
+    index_rescan(scan, &key, 1, nullptr, 0);
+    const bool found = index_getnext_slot(scan, ForwardScanDirection, slot);
+    index_endscan(scan);
+    return found;
+}
+
+Outcome update_rows(DirectCall& call) {
+    const Oid relid = get_relname_relid("bookings", get_namespace_oid("assignment_v3", false));
+    if (!OidIsValid(relid)) {
+        return Outcome::NotEligible;
+    }
+    Relation rel = table_open(relid, RowExclusiveLock);
+    AttrNumber attnums[kColumns];
+    if (!eligible(rel, attnums)) {
+        table_close(rel, NoLock);
+        return Outcome::NotEligible;
+    }
+    Relation key_index = index_open(RelationGetPrimaryKeyIndex(rel), RowExclusiveLock);
+    if (!key_index_is_id(key_index, attnums[kId])) {
+        index_close(key_index, NoLock);
+        table_close(rel, NoLock);
+        return Outcome::NotEligible;
+    }
+
+    // The executor state COPY and logical replication's apply set up for a single table.
+    EState* estate = CreateExecutorState();
+    RangeTblEntry* rte = makeNode(RangeTblEntry);
+    rte->rtekind = RTE_RELATION;
+    rte->relid = relid;
+    rte->relkind = rel->rd_rel->relkind;
+    rte->rellockmode = RowExclusiveLock;
+    for (Column c : kWritten) {
+        rte->updatedCols =
+            bms_add_member(rte->updatedCols, attnums[c] - FirstLowInvalidHeapAttributeNumber);
+    }
+    ExecInitRangeTable(estate, list_make1(rte));
+    ResultRelInfo* rri = makeNode(ResultRelInfo);
+    InitResultRelInfo(rri, rel, 1, nullptr, 0);
+    ExecOpenIndices(rri, false);
+    // Earlier writes of this transaction are seen, and the rows written here by what follows.
+    CommandCounterIncrement();
+    estate->es_output_cid = GetCurrentCommandId(true);
+
+    TupleDesc desc = RelationGetDescr(rel);
+    TupleTableSlot* old_slot = table_slot_create(rel, &estate->es_tupleTable);
+    TupleTableSlot* new_slot = table_slot_create(rel, &estate->es_tupleTable);
+    Outcome outcome = Outcome::Updated;
+    const std::vector<BookingUpdate>& rows = *call.rows;
+    for (std::size_t i = 0; i < rows.size() && outcome == Outcome::Updated; ++i) {
+        const BookingUpdate& row = rows[i];
+        const pg_uuid_t id = to_pg_uuid(row.id);
+        for (;;) {
+            Snapshot snapshot = RegisterSnapshot(GetLatestSnapshot());
+            estate->es_snapshot = snapshot;
+            if (!fetch_current(rel, key_index, &id, snapshot, old_slot)) {
+                UnregisterSnapshot(snapshot);
+                outcome = Outcome::VersionMoved;
+                break;
+            }
+            slot_getallattrs(old_slot);
+            if (DatumGetInt32(old_slot->tts_values[attnums[kVersion] - 1]) !=
+                row.expected_version) {
+                UnregisterSnapshot(snapshot);
+                outcome = Outcome::VersionMoved;
+                break;
+            }
+            // The guard's check of the extension's own writes.
+            text* from_text = DatumGetTextPP(old_slot->tts_values[attnums[kState] - 1]);
+            const std::string_view from_name(VARDATA_ANY(from_text), VARSIZE_ANY_EXHDR(from_text));
+            const std::optional<AssignmentState> from = parse_state(from_name);
+            if (!from || !write_allowed(*from, row.state, call.cause)) {
+                const std::size_t length = std::min(from_name.size(), sizeof call.from_state - 1);
+                memcpy(call.from_state, from_name.data(), length);
+                call.from_state[length] = '\0';
+                call.failed_row = static_cast<int>(i);
+                UnregisterSnapshot(snapshot);
+                outcome = Outcome::IllegalTransition;
+                break;
+            }
+
+            ExecClearTuple(new_slot);
+            memcpy(new_slot->tts_values, old_slot->tts_values, sizeof(Datum) * desc->natts);
+            memcpy(new_slot->tts_isnull, old_slot->tts_isnull, sizeof(bool) * desc->natts);
+            auto set = [&](Column c, Datum value, bool is_null) {
+                new_slot->tts_values[attnums[c] - 1] = value;
+                new_slot->tts_isnull[attnums[c] - 1] = is_null;
+            };
+            set(kState, text_value(state_name(row.state)), false);
+            set(kStatus, text_value(status_for_state(row.state)), false);
+            set(kVersion, Int32GetDatum(row.new_version), false);
+            set(kAttempts, Int32GetDatum(row.attempts), false);
+            if (row.next_attempt_at) {
+                set(kNextAttemptAt, TimestampTzGetDatum(*row.next_attempt_at), false);
+            }
+            if (row.queued_at) {
+                set(kQueuedAt, TimestampTzGetDatum(*row.queued_at), false);
+            }
+            set(kLastReason, row.last_reason.empty() ? 0 : text_value(row.last_reason),
+                row.last_reason.empty());
+            set(kUpdatedAt, TimestampTzGetDatum(row.updated_at), false);
+            ExecStoreVirtualTuple(new_slot);
+            ExecMaterializeSlot(new_slot);  // its values no longer point into the old page
+            if (desc->constr != nullptr) {
+                ExecConstraints(rri, new_slot, estate);
+            }
+
+            TM_FailureData failure;
+            LockTupleMode lock_mode;
+#if PG_VERSION_NUM >= 160000
+            TU_UpdateIndexes update_indexes;
+#else
+            bool update_indexes = false;
+#endif
+            const TM_Result result = table_tuple_update(
+                rel, &old_slot->tts_tid, new_slot, estate->es_output_cid, snapshot, InvalidSnapshot,
+                true, &failure, &lock_mode, &update_indexes);
+            ExecClearTuple(old_slot);
+            UnregisterSnapshot(snapshot);
+            if (result == TM_Updated) {
+                continue;  // a concurrent writer committed a new version: look at that one
+            }
+            if (result != TM_Ok) {
+                outcome = Outcome::VersionMoved;  // deleted, or changed by this very command
+                break;
+            }
+#if PG_VERSION_NUM >= 160000
+            const bool insert_index_entries = update_indexes != TU_None;
+#else
+            const bool insert_index_entries = update_indexes;
+#endif
+            if (insert_index_entries && rri->ri_NumIndices > 0) {
+                list_free(ExecInsertIndexTuples(rri, new_slot, estate, true, false, nullptr, NIL));
+            }
+            ResetPerTupleExprContext(estate);
+            break;
+        }
+    }
+    ExecCloseIndices(rri);
+    ExecResetTupleTable(estate->es_tupleTable, false);
+    FreeExecutorState(estate);
+    index_close(key_index, NoLock);
+    table_close(rel, NoLock);
+    CommandCounterIncrement();
+    return outcome;
+}
+
+}  // namespace
+
+void update_bookings(const std::vector<BookingUpdate>& rows, TransitionCause cause) {
+    if (rows.empty()) {
+        return;
+    }
+    std::unordered_set<Uuid, UuidHasher> distinct;
+    for (const BookingUpdate& row : rows) {
+        distinct.insert(row.id);
+    }
+    if (distinct.size() == rows.size()) {
+        DirectCall call{&rows, cause};
+        switch (pg_call([&call] { return update_rows(call); })) {
+            case Outcome::Updated:
+                return;
+            case Outcome::VersionMoved:
+                throw VersionConflict();
+            case Outcome::IllegalTransition: {
+                const BookingUpdate& row = rows[static_cast<std::size_t>(call.failed_row)];
+                throw illegal_own_transition(row.id, call.from_state, state_name(row.state), cause);
+            }
+            case Outcome::NotEligible:
+                break;
+        }
+    }
+    update_through_sql(rows);
+}
+
+}  // namespace av3::pg

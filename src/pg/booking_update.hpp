@@ -1,0 +1,42 @@
+// Updates the bookings a batch decided, for the one writer of booking changes
+// (pg/booking_writes.hpp): each row found by its id, written only if its version is still the
+// one the decision was made at (else VersionConflict, and nothing of the batch stands).
+//
+// Directly where it can: each row looked up by the primary key, the new version made from the
+// old one with the decided columns replaced, checked by the table's CHECK and NOT NULL
+// constraints with the executor's own routine, written by the table access method's update
+// (which waits for a concurrent writer as UPDATE does, and follows its new version as UPDATE's
+// recheck would: the version decides) and its index entries inserted. No statement is parsed,
+// planned or started. The triggers an UPDATE would fire are the extension's own and do nothing
+// for its own writes but check them: the guard's check (write_allowed(), the restaurant
+// unchanged) is made here; the foreign keys' triggers fire only when a key changes, and no
+// decided column is in a key. Only in READ COMMITTED, where an UPDATE's own rules are these,
+// and where the table has no trigger or key beyond those, no row security, no stored generated
+// column, and the role may update the columns (otherwise UPDATE runs and raises what it raises).
+#pragma once
+
+#include "core/state_machine.hpp"
+#include "core/types.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace av3::pg {
+
+struct BookingUpdate {
+    Uuid id;
+    int expected_version = 0;
+    AssignmentState state = AssignmentState::Created;
+    int new_version = 0;
+    int attempts = 0;
+    std::optional<Micros> next_attempt_at;  // unchanged when empty
+    std::optional<Micros> queued_at;        // unchanged when empty
+    std::string last_reason;                // NULL when empty
+    Micros updated_at = 0;
+};
+
+// Throws VersionConflict when a booking is gone or its version moved.
+void update_bookings(const std::vector<BookingUpdate>& rows, TransitionCause cause);
+
+}  // namespace av3::pg
