@@ -217,6 +217,9 @@ std::optional<JsonField> json_field(std::string_view json, std::string_view key)
 
 void json_fields(std::string_view json, const std::string_view* keys, std::size_t count,
                  std::optional<JsonField>* out) {
+    for (std::size_t i = 0; i < count; ++i) {
+        out[i].reset();
+    }
     auto index_of = [&](const std::string& name) {
         std::size_t i = 0;
         while (i < count && keys[i] != name) {

@@ -8,6 +8,7 @@ extern "C" {
 #include "access/genam.h"
 #include "access/table.h"
 #include "access/tableam.h"
+#include "access/transam.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_constraint.h"
@@ -44,7 +45,8 @@ Statement& update_by_sql() {
         "                       $10::timestamptz[]) "
         "  AS u(id, expected_version, state, status, new_version, attempts, next_attempt_at, "
         "last_reason, updated_at, queued_at) "
-        "WHERE b.id = u.id AND b.assignment_version = u.expected_version",
+        "WHERE b.id = u.id AND b.assignment_version = u.expected_version "
+        "RETURNING b.id",
         {UUIDARRAYOID, INT4ARRAYOID, TEXTARRAYOID, TEXTARRAYOID, INT4ARRAYOID, INT4ARRAYOID,
          TIMESTAMPTZARRAYOID, TEXTARRAYOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID},
         // A join with the queue: by its primary key, whatever size it had at the first batch.
@@ -52,7 +54,8 @@ Statement& update_by_sql() {
     return statement;
 }
 
-void update_through_sql(const std::vector<BookingUpdate>& rows) {
+// The ids of the rows written (as they are after the statement's triggers).
+std::vector<Uuid> update_through_sql(const std::vector<BookingUpdate>& rows) {
     std::vector<Uuid> ids;
     std::vector<int> expected, new_versions, attempts;
     std::vector<std::string> states, statuses, reasons;
@@ -88,6 +91,11 @@ void update_through_sql(const std::vector<BookingUpdate>& rows) {
     if (updated_rows.size() != ids.size()) {
         throw VersionConflict();
     }
+    std::vector<Uuid> written;
+    for (std::uint64_t i = 0; i < updated_rows.size(); ++i) {
+        written.push_back(updated_rows[i].uuid(1));
+    }
+    return written;
 }
 
 // The columns the direct update reads or writes, by name and type.
@@ -125,13 +133,16 @@ constexpr Column kWritten[] = {kState,         kStatus,   kVersion,    kAttempts
 // (the guard: made here) or apply what the guard queued for applications (nothing, here).
 constexpr const char* kAccountedTriggers[] = {"bookings_guard", "bookings_wake_workers"};
 
-enum class Outcome { NotEligible, Updated, VersionMoved, IllegalTransition };
+// How the direct update ended: every row written, or stopped at `stopped_at` because that row
+// is another writer's business (Handover: UPDATE writes it and the rows after it), its version
+// moved, or the state machine refuses the write.
+enum class Outcome { Updated, Handover, VersionMoved, IllegalTransition };
 
 // Plain data only: filled inside the guarded call, read after it.
 struct DirectCall {
     const std::vector<BookingUpdate>* rows;
     TransitionCause cause;
-    int failed_row = -1;
+    std::size_t stopped_at = 0;
     char from_state[NAMEDATALEN] = {};
 };
 
@@ -175,8 +186,9 @@ bool key_untouched(Oid constraint, Oid relid, const AttrNumber* attnums) {
 }
 
 bool eligible(Relation rel, AttrNumber* attnums) {
+    // (A rule rewrites the statement: only an UPDATE can apply it.)
     if (XactIsoLevel != XACT_READ_COMMITTED || rel->rd_rel->relkind != RELKIND_RELATION ||
-        rel->rd_rel->relrowsecurity) {
+        rel->rd_rel->relrowsecurity || rel->rd_rel->relhasrules) {
         return false;
     }
     TupleDesc desc = RelationGetDescr(rel);
@@ -195,11 +207,14 @@ bool eligible(Relation rel, AttrNumber* attnums) {
     if (!OidIsValid(key_index)) {
         return false;
     }
-    // Table-wide rights to read and update (column grants: UPDATE decides, with its error).
-    if (pg_class_aclcheck(RelationGetRelid(rel), GetUserId(), ACL_UPDATE | ACL_SELECT) !=
-        ACLCHECK_OK) {
+    // Table-wide rights to read and update, both (column grants: UPDATE decides, with its
+    // error).
+    const AclMode wanted = ACL_UPDATE | ACL_SELECT;
+    if (pg_class_aclmask(RelationGetRelid(rel), GetUserId(), wanted, ACLMASK_ALL) != wanted) {
         return false;
     }
+    // An UPDATE's refusal to write a published table without a replica identity.
+    CheckCmdReplicaIdentity(rel, CMD_UPDATE);
     for (int i = 0; rel->trigdesc != nullptr && i < rel->trigdesc->numtriggers; ++i) {
         const Trigger& trigger = rel->trigdesc->triggers[i];
         if (!TRIGGER_FOR_UPDATE(trigger.tgtype)) {
@@ -239,22 +254,129 @@ bool fetch_current(Relation rel, Relation key_index, const pg_uuid_t* id, Snapsh
     return found;
 }
 
+// Whether the row's current version was made by this transaction: a foreign key's check of an
+// update then fires whatever changed (its insert's pending check skips a version updated since),
+// so only UPDATE writes it.
+bool made_by_this_transaction(TupleTableSlot* slot) {
+    bool is_null = false;
+    const Datum xmin = slot_getsysattr(slot, MinTransactionIdAttributeNumber, &is_null);
+    return !is_null && TransactionIdIsCurrentTransactionId(DatumGetTransactionId(xmin));
+}
+
+// Writes one row: the new version from the current one, with the decided columns replaced.
+Outcome write_row(const BookingUpdate& row, const AttrNumber* attnums, Relation rel,
+                  Relation key_index, ResultRelInfo* rri, EState* estate, TupleTableSlot* old_slot,
+                  TupleTableSlot* new_slot, DirectCall& call) {
+    TupleDesc desc = RelationGetDescr(rel);
+    const pg_uuid_t id = to_pg_uuid(row.id);
+    for (;;) {
+        Snapshot snapshot = RegisterSnapshot(GetLatestSnapshot());
+        if (!fetch_current(rel, key_index, &id, snapshot, old_slot)) {
+            UnregisterSnapshot(snapshot);
+            return Outcome::VersionMoved;  // gone: the statement would have matched no row
+        }
+        slot_getallattrs(old_slot);
+        if (old_slot->tts_isnull[attnums[kVersion] - 1] ||
+            old_slot->tts_isnull[attnums[kState] - 1] || made_by_this_transaction(old_slot)) {
+            ExecClearTuple(old_slot);
+            UnregisterSnapshot(snapshot);
+            return Outcome::Handover;
+        }
+        if (DatumGetInt32(old_slot->tts_values[attnums[kVersion] - 1]) != row.expected_version) {
+            ExecClearTuple(old_slot);
+            UnregisterSnapshot(snapshot);
+            return Outcome::VersionMoved;
+        }
+        // The guard's check of the extension's own writes.
+        text* from_text = DatumGetTextPP(old_slot->tts_values[attnums[kState] - 1]);
+        const std::string_view from_name(VARDATA_ANY(from_text), VARSIZE_ANY_EXHDR(from_text));
+        const std::optional<AssignmentState> from = parse_state(from_name);
+        if (!from || !write_allowed(*from, row.state, call.cause)) {
+            const std::size_t length = std::min(from_name.size(), sizeof call.from_state - 1);
+            memcpy(call.from_state, from_name.data(), length);
+            call.from_state[length] = '\0';
+            ExecClearTuple(old_slot);
+            UnregisterSnapshot(snapshot);
+            return Outcome::IllegalTransition;
+        }
+
+        ExecClearTuple(new_slot);
+        memcpy(new_slot->tts_values, old_slot->tts_values, sizeof(Datum) * desc->natts);
+        memcpy(new_slot->tts_isnull, old_slot->tts_isnull, sizeof(bool) * desc->natts);
+        auto set = [&](Column c, Datum value, bool is_null) {
+            new_slot->tts_values[attnums[c] - 1] = value;
+            new_slot->tts_isnull[attnums[c] - 1] = is_null;
+        };
+        set(kState, text_value(state_name(row.state)), false);
+        set(kStatus, text_value(status_for_state(row.state)), false);
+        set(kVersion, Int32GetDatum(row.new_version), false);
+        set(kAttempts, Int32GetDatum(row.attempts), false);
+        if (row.next_attempt_at) {
+            set(kNextAttemptAt, TimestampTzGetDatum(*row.next_attempt_at), false);
+        }
+        if (row.queued_at) {
+            set(kQueuedAt, TimestampTzGetDatum(*row.queued_at), false);
+        }
+        set(kLastReason, row.last_reason.empty() ? 0 : text_value(row.last_reason),
+            row.last_reason.empty());
+        set(kUpdatedAt, TimestampTzGetDatum(row.updated_at), false);
+        ExecStoreVirtualTuple(new_slot);
+        ExecMaterializeSlot(new_slot);  // its values no longer point into the old page
+        if (desc->constr != nullptr) {
+            ExecConstraints(rri, new_slot, estate);
+        }
+
+        TM_FailureData failure;
+        LockTupleMode lock_mode;
+#if PG_VERSION_NUM >= 160000
+        TU_UpdateIndexes update_indexes = TU_None;
+#else
+        bool update_indexes = false;
+#endif
+        estate->es_snapshot = snapshot;
+        const TM_Result result =
+            table_tuple_update(rel, &old_slot->tts_tid, new_slot, estate->es_output_cid, snapshot,
+                               InvalidSnapshot, true, &failure, &lock_mode, &update_indexes);
+        ExecClearTuple(old_slot);
+        if (result == TM_Ok && rri->ri_NumIndices > 0) {
+#if PG_VERSION_NUM >= 160000
+            if (update_indexes != TU_None) {
+                list_free(ExecInsertIndexTuples(rri, new_slot, estate, true, false, nullptr, NIL,
+                                                update_indexes == TU_Summarizing));
+            }
+#else
+            if (update_indexes) {
+                list_free(ExecInsertIndexTuples(rri, new_slot, estate, true, false, nullptr, NIL));
+            }
+#endif
+        }
+        ResetPerTupleExprContext(estate);
+        estate->es_snapshot = InvalidSnapshot;
+        UnregisterSnapshot(snapshot);
+        if (result == TM_Updated) {
+            continue;  // a concurrent writer committed a new version: look at that one
+        }
+        // Deleted since, or changed by this very command: the statement would not match it.
+        return result == TM_Ok ? Outcome::Updated : Outcome::VersionMoved;
+    }
+}
+
 Outcome update_rows(DirectCall& call) {
     const Oid relid = get_relname_relid("bookings", get_namespace_oid("assignment_v3", false));
     if (!OidIsValid(relid)) {
-        return Outcome::NotEligible;
+        return Outcome::Handover;
     }
     Relation rel = table_open(relid, RowExclusiveLock);
     AttrNumber attnums[kColumns];
     if (!eligible(rel, attnums)) {
         table_close(rel, NoLock);
-        return Outcome::NotEligible;
+        return Outcome::Handover;
     }
     Relation key_index = index_open(RelationGetPrimaryKeyIndex(rel), RowExclusiveLock);
     if (!key_index_is_id(key_index, attnums[kId])) {
         index_close(key_index, NoLock);
         table_close(rel, NoLock);
-        return Outcome::NotEligible;
+        return Outcome::Handover;
     }
 
     // The executor state COPY and logical replication's apply set up for a single table.
@@ -276,97 +398,14 @@ Outcome update_rows(DirectCall& call) {
     CommandCounterIncrement();
     estate->es_output_cid = GetCurrentCommandId(true);
 
-    TupleDesc desc = RelationGetDescr(rel);
     TupleTableSlot* old_slot = table_slot_create(rel, &estate->es_tupleTable);
     TupleTableSlot* new_slot = table_slot_create(rel, &estate->es_tupleTable);
     Outcome outcome = Outcome::Updated;
     const std::vector<BookingUpdate>& rows = *call.rows;
-    for (std::size_t i = 0; i < rows.size() && outcome == Outcome::Updated; ++i) {
-        const BookingUpdate& row = rows[i];
-        const pg_uuid_t id = to_pg_uuid(row.id);
-        for (;;) {
-            Snapshot snapshot = RegisterSnapshot(GetLatestSnapshot());
-            estate->es_snapshot = snapshot;
-            if (!fetch_current(rel, key_index, &id, snapshot, old_slot)) {
-                UnregisterSnapshot(snapshot);
-                outcome = Outcome::VersionMoved;
-                break;
-            }
-            slot_getallattrs(old_slot);
-            if (DatumGetInt32(old_slot->tts_values[attnums[kVersion] - 1]) !=
-                row.expected_version) {
-                UnregisterSnapshot(snapshot);
-                outcome = Outcome::VersionMoved;
-                break;
-            }
-            // The guard's check of the extension's own writes.
-            text* from_text = DatumGetTextPP(old_slot->tts_values[attnums[kState] - 1]);
-            const std::string_view from_name(VARDATA_ANY(from_text), VARSIZE_ANY_EXHDR(from_text));
-            const std::optional<AssignmentState> from = parse_state(from_name);
-            if (!from || !write_allowed(*from, row.state, call.cause)) {
-                const std::size_t length = std::min(from_name.size(), sizeof call.from_state - 1);
-                memcpy(call.from_state, from_name.data(), length);
-                call.from_state[length] = '\0';
-                call.failed_row = static_cast<int>(i);
-                UnregisterSnapshot(snapshot);
-                outcome = Outcome::IllegalTransition;
-                break;
-            }
-
-            ExecClearTuple(new_slot);
-            memcpy(new_slot->tts_values, old_slot->tts_values, sizeof(Datum) * desc->natts);
-            memcpy(new_slot->tts_isnull, old_slot->tts_isnull, sizeof(bool) * desc->natts);
-            auto set = [&](Column c, Datum value, bool is_null) {
-                new_slot->tts_values[attnums[c] - 1] = value;
-                new_slot->tts_isnull[attnums[c] - 1] = is_null;
-            };
-            set(kState, text_value(state_name(row.state)), false);
-            set(kStatus, text_value(status_for_state(row.state)), false);
-            set(kVersion, Int32GetDatum(row.new_version), false);
-            set(kAttempts, Int32GetDatum(row.attempts), false);
-            if (row.next_attempt_at) {
-                set(kNextAttemptAt, TimestampTzGetDatum(*row.next_attempt_at), false);
-            }
-            if (row.queued_at) {
-                set(kQueuedAt, TimestampTzGetDatum(*row.queued_at), false);
-            }
-            set(kLastReason, row.last_reason.empty() ? 0 : text_value(row.last_reason),
-                row.last_reason.empty());
-            set(kUpdatedAt, TimestampTzGetDatum(row.updated_at), false);
-            ExecStoreVirtualTuple(new_slot);
-            ExecMaterializeSlot(new_slot);  // its values no longer point into the old page
-            if (desc->constr != nullptr) {
-                ExecConstraints(rri, new_slot, estate);
-            }
-
-            TM_FailureData failure;
-            LockTupleMode lock_mode;
-#if PG_VERSION_NUM >= 160000
-            TU_UpdateIndexes update_indexes;
-#else
-            bool update_indexes = false;
-#endif
-            const TM_Result result = table_tuple_update(
-                rel, &old_slot->tts_tid, new_slot, estate->es_output_cid, snapshot, InvalidSnapshot,
-                true, &failure, &lock_mode, &update_indexes);
-            ExecClearTuple(old_slot);
-            UnregisterSnapshot(snapshot);
-            if (result == TM_Updated) {
-                continue;  // a concurrent writer committed a new version: look at that one
-            }
-            if (result != TM_Ok) {
-                outcome = Outcome::VersionMoved;  // deleted, or changed by this very command
-                break;
-            }
-#if PG_VERSION_NUM >= 160000
-            const bool insert_index_entries = update_indexes != TU_None;
-#else
-            const bool insert_index_entries = update_indexes;
-#endif
-            if (insert_index_entries && rri->ri_NumIndices > 0) {
-                list_free(ExecInsertIndexTuples(rri, new_slot, estate, true, false, nullptr, NIL));
-            }
-            ResetPerTupleExprContext(estate);
+    for (call.stopped_at = 0; call.stopped_at < rows.size(); ++call.stopped_at) {
+        outcome = write_row(rows[call.stopped_at], attnums, rel, key_index, rri, estate, old_slot,
+                            new_slot, call);
+        if (outcome != Outcome::Updated) {
             break;
         }
     }
@@ -381,30 +420,40 @@ Outcome update_rows(DirectCall& call) {
 
 }  // namespace
 
-void update_bookings(const std::vector<BookingUpdate>& rows, TransitionCause cause) {
+std::unordered_set<Uuid, UuidHasher> update_bookings(const std::vector<BookingUpdate>& rows,
+                                                     TransitionCause cause) {
+    std::unordered_set<Uuid, UuidHasher> updated;
     if (rows.empty()) {
-        return;
+        return updated;
     }
     std::unordered_set<Uuid, UuidHasher> distinct;
     for (const BookingUpdate& row : rows) {
         distinct.insert(row.id);
     }
+    std::size_t handed_over = 0;  // the rows from here on go through UPDATE
     if (distinct.size() == rows.size()) {
         DirectCall call{&rows, cause};
-        switch (pg_call([&call] { return update_rows(call); })) {
-            case Outcome::Updated:
-                return;
-            case Outcome::VersionMoved:
-                throw VersionConflict();
-            case Outcome::IllegalTransition: {
-                const BookingUpdate& row = rows[static_cast<std::size_t>(call.failed_row)];
-                throw illegal_own_transition(row.id, call.from_state, state_name(row.state), cause);
-            }
-            case Outcome::NotEligible:
-                break;
+        const Outcome outcome = pg_call([&call] { return update_rows(call); });
+        if (outcome == Outcome::VersionMoved) {
+            throw VersionConflict();
+        }
+        if (outcome == Outcome::IllegalTransition) {
+            const BookingUpdate& row = rows[call.stopped_at];
+            throw illegal_own_transition(row.id, call.from_state, state_name(row.state), cause);
+        }
+        handed_over = call.stopped_at;
+        for (std::size_t i = 0; i < handed_over; ++i) {
+            updated.insert(rows[i].id);
         }
     }
-    update_through_sql(rows);
+    if (handed_over < rows.size()) {
+        const std::vector<BookingUpdate> rest(rows.begin() + static_cast<long>(handed_over),
+                                              rows.end());
+        for (const Uuid& id : update_through_sql(rest)) {
+            updated.insert(id);
+        }
+    }
+    return updated;
 }
 
 }  // namespace av3::pg

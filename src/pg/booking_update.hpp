@@ -10,9 +10,11 @@
 // planned or started. The triggers an UPDATE would fire are the extension's own and do nothing
 // for its own writes but check them: the guard's check (write_allowed(), the restaurant
 // unchanged) is made here; the foreign keys' triggers fire only when a key changes, and no
-// decided column is in a key. Only in READ COMMITTED, where an UPDATE's own rules are these,
-// and where the table has no trigger or key beyond those, no row security, no stored generated
-// column, and the role may update the columns (otherwise UPDATE runs and raises what it raises).
+// decided column is in a key (a row this transaction made goes through UPDATE: a key's check
+// fires for it whatever changed). Only in READ COMMITTED, where an UPDATE's own rules are these,
+// and where the table has no trigger, rule or key beyond those, no row security, no stored
+// generated column, and the role may read and update the table (otherwise UPDATE runs and raises
+// what it raises).
 #pragma once
 
 #include "core/state_machine.hpp"
@@ -20,6 +22,7 @@
 
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 namespace av3::pg {
@@ -36,7 +39,9 @@ struct BookingUpdate {
     Micros updated_at = 0;
 };
 
-// Throws VersionConflict when a booking is gone or its version moved.
-void update_bookings(const std::vector<BookingUpdate>& rows, TransitionCause cause);
+// Throws VersionConflict when a booking is gone or its version moved. Returns the ids of the
+// rows written, which stand (locked by this write) until the transaction ends.
+std::unordered_set<Uuid, UuidHasher> update_bookings(const std::vector<BookingUpdate>& rows,
+                                                     TransitionCause cause);
 
 }  // namespace av3::pg

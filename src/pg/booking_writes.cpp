@@ -43,7 +43,6 @@ void release_booking_tables(const std::vector<Uuid>& booking_ids) {
 void BookingWriter::write_all(const std::vector<BookingWrite*>& writes) {
     const Micros now = now_micros();
     std::vector<BookingUpdate> updates;
-    std::unordered_set<Uuid, UuidHasher> updated;
     std::vector<Uuid> released;
     std::vector<NewAssignment> assignments;
     EventBuffer events;
@@ -56,7 +55,6 @@ void BookingWriter::write_all(const std::vector<BookingWrite*>& writes) {
             updates.push_back(BookingUpdate{w->booking_id, w->expected_version, w->state,
                                             w->new_version, w->attempts, w->next_attempt_at,
                                             w->queued_at, w->last_reason, now});
-            updated.insert(w->booking_id);
         }
         for (const AssignmentRow& a : w->assignments) {
             assignments.push_back(NewAssignment{w->booking_id, a.table_id, w->restaurant_id,
@@ -66,8 +64,8 @@ void BookingWriter::write_all(const std::vector<BookingWrite*>& writes) {
 
     InternalWriteScope scope(cause_);
     release_booking_tables(released);
-    update_bookings(updates, cause_);
     // The bookings just updated are this (sub)transaction's: they stand until it commits.
+    const std::unordered_set<Uuid, UuidHasher> updated = update_bookings(updates, cause_);
     insert_assignments(assignments, updated);
     // Events are copied, not moved: if this (sub)transaction rolls back, the writes are retried.
     for (BookingWrite* w : writes) {

@@ -80,7 +80,9 @@ bool trigger_accounted(Relation rel, const Trigger& trigger, const DirectTarget&
 }
 
 bool eligible(Relation rel, const DirectTarget& target) {
-    if (rel->rd_rel->relkind != RELKIND_RELATION || rel->rd_rel->relrowsecurity) {
+    // (A rule rewrites the statement: only an INSERT can apply it.)
+    if (rel->rd_rel->relkind != RELKIND_RELATION || rel->rd_rel->relrowsecurity ||
+        rel->rd_rel->relhasrules) {
         return false;
     }
     TupleDesc desc = RelationGetDescr(rel);
@@ -163,8 +165,13 @@ bool insert_rows(const InsertCall& call) {
         }
         table_multi_insert(rel, slots, count, estate->es_output_cid, 0, nullptr);
         for (int i = 0; i < count && rri->ri_NumIndices > 0; ++i) {
+#if PG_VERSION_NUM >= 160000
+            List* recheck =
+                ExecInsertIndexTuples(rri, slots[i], estate, false, false, nullptr, NIL, false);
+#else
             List* recheck =
                 ExecInsertIndexTuples(rri, slots[i], estate, false, false, nullptr, NIL);
+#endif
             list_free(recheck);
             ResetPerTupleExprContext(estate);
         }

@@ -5,8 +5,8 @@
 // text is converted: the caller hands over Datums.
 //
 // Only where that keeps every guarantee an INSERT would: a plain table with exactly the columns
-// the caller fills, without row security or stored generated columns, whose insert triggers are
-// all ones the caller does the work of itself (named in `accounted_triggers`, or the check
+// the caller fills, without row security, rules or stored generated columns, whose insert triggers
+// are all ones the caller does the work of itself (named in `accounted_triggers`, or the check
 // triggers of a foreign key in `checked_foreign_keys`), and that the current role may insert into
 // (checked, with the error an INSERT would raise). Otherwise nothing is written and the caller
 // uses SQL.
