@@ -1,6 +1,7 @@
 #include "pg/booking_update.hpp"
 
 #include "pg/booking_guard.hpp"
+#include "pg/direct_insert.hpp"
 #include "pg/spi.hpp"
 #include "pg/subtransaction.hpp"
 
@@ -379,21 +380,14 @@ Outcome update_rows(DirectCall& call) {
         return Outcome::Handover;
     }
 
-    // The executor state COPY and logical replication's apply set up for a single table.
-    EState* estate = CreateExecutorState();
-    RangeTblEntry* rte = makeNode(RangeTblEntry);
-    rte->rtekind = RTE_RELATION;
-    rte->relid = relid;
-    rte->relkind = rel->rd_rel->relkind;
-    rte->rellockmode = RowExclusiveLock;
+    Bitmapset* updated_columns = nullptr;
     for (Column c : kWritten) {
-        rte->updatedCols =
-            bms_add_member(rte->updatedCols, attnums[c] - FirstLowInvalidHeapAttributeNumber);
+        updated_columns =
+            bms_add_member(updated_columns, attnums[c] - FirstLowInvalidHeapAttributeNumber);
     }
-    ExecInitRangeTable(estate, list_make1(rte));
-    ResultRelInfo* rri = makeNode(ResultRelInfo);
-    InitResultRelInfo(rri, rel, 1, nullptr, 0);
-    ExecOpenIndices(rri, false);
+    const SingleTableWrite write = begin_single_table_write(rel, updated_columns);
+    EState* estate = write.estate;
+    ResultRelInfo* rri = write.result_relation;
     // Earlier writes of this transaction are seen, and the rows written here by what follows.
     CommandCounterIncrement();
     estate->es_output_cid = GetCurrentCommandId(true);
@@ -409,9 +403,7 @@ Outcome update_rows(DirectCall& call) {
             break;
         }
     }
-    ExecCloseIndices(rri);
-    ExecResetTupleTable(estate->es_tupleTable, false);
-    FreeExecutorState(estate);
+    end_single_table_write(write);
     index_close(key_index, NoLock);
     table_close(rel, NoLock);
     CommandCounterIncrement();

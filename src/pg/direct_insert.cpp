@@ -131,17 +131,9 @@ bool insert_rows(const InsertCall& call) {
         aclcheck_error(acl, OBJECT_TABLE, RelationGetRelationName(rel));
     }
 
-    // The executor state COPY and logical replication's apply set up for a single table.
-    EState* estate = CreateExecutorState();
-    RangeTblEntry* rte = makeNode(RangeTblEntry);
-    rte->rtekind = RTE_RELATION;
-    rte->relid = relid;
-    rte->relkind = rel->rd_rel->relkind;
-    rte->rellockmode = RowExclusiveLock;
-    ExecInitRangeTable(estate, list_make1(rte));
-    ResultRelInfo* rri = makeNode(ResultRelInfo);
-    InitResultRelInfo(rri, rel, 1, nullptr, 0);
-    ExecOpenIndices(rri, false);
+    const SingleTableWrite write = begin_single_table_write(rel, nullptr);
+    EState* estate = write.estate;
+    ResultRelInfo* rri = write.result_relation;
     estate->es_output_cid = GetCurrentCommandId(true);
 
     // Rows go in chunks through the same slots: a slot costs more to make (and to release
@@ -176,14 +168,34 @@ bool insert_rows(const InsertCall& call) {
             ResetPerTupleExprContext(estate);
         }
     }
-    ExecCloseIndices(rri);
-    ExecResetTupleTable(estate->es_tupleTable, false);
-    FreeExecutorState(estate);
+    end_single_table_write(write);
     table_close(rel, NoLock);
     return true;
 }
 
 }  // namespace
+
+SingleTableWrite begin_single_table_write(Relation rel, Bitmapset* updated_columns) {
+    // The executor state COPY and logical replication's apply set up for a single table.
+    EState* estate = CreateExecutorState();
+    RangeTblEntry* rte = makeNode(RangeTblEntry);
+    rte->rtekind = RTE_RELATION;
+    rte->relid = RelationGetRelid(rel);
+    rte->relkind = rel->rd_rel->relkind;
+    rte->rellockmode = RowExclusiveLock;
+    rte->updatedCols = updated_columns;
+    ExecInitRangeTable(estate, list_make1(rte));
+    ResultRelInfo* rri = makeNode(ResultRelInfo);
+    InitResultRelInfo(rri, rel, 1, nullptr, 0);
+    ExecOpenIndices(rri, false);
+    return SingleTableWrite{estate, rri};
+}
+
+void end_single_table_write(const SingleTableWrite& write) {
+    ExecCloseIndices(write.result_relation);
+    ExecResetTupleTable(write.estate->es_tupleTable, false);
+    FreeExecutorState(write.estate);
+}
 
 namespace detail {
 

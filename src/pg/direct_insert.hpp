@@ -61,6 +61,17 @@ bool direct_insert(const DirectTarget& target, int rows, Fill& fill) {
         &fill);
 }
 
+// The executor state COPY and logical replication's apply set up to write one table: its range
+// table entry (with the columns an update changes, which tell index insertion what did not
+// change), the result relation and its open indexes. For the direct writes (this one and
+// pg/booking_update.hpp), inside their guarded calls.
+struct SingleTableWrite {
+    EState* estate;
+    ResultRelInfo* result_relation;
+};
+SingleTableWrite begin_single_table_write(Relation rel, Bitmapset* updated_columns);
+void end_single_table_write(const SingleTableWrite& write);
+
 // The sequence behind an identity column, for the caller's fill to take values from with
 // nextval_internal() (INSERT privilege on the table is what an identity column asks for).
 // (One table per process: the extension writes one table this way.)
