@@ -99,7 +99,10 @@ private:
 bool lock_seated_tables(const std::vector<NewAssignment>& rows) {
     std::unordered_map<Uuid, Uuid, UuidHasher> restaurant_of;
     for (const NewAssignment& row : rows) {
-        restaurant_of.emplace(row.table_id, row.restaurant_id);
+        const auto [it, added] = restaurant_of.emplace(row.table_id, row.restaurant_id);
+        if (!added && it->second != row.restaurant_id) {
+            return false;  // one table, two restaurants in one batch: only SQL can say which
+        }
     }
     std::vector<Uuid> tables;
     tables.reserve(restaurant_of.size());
@@ -115,11 +118,6 @@ bool lock_seated_tables(const std::vector<NewAssignment>& rows) {
     for (std::uint64_t i = 0; i < locked.size(); ++i) {
         const auto it = restaurant_of.find(locked[i].uuid(1));
         matched += it != restaurant_of.end() && it->second == locked[i].uuid(2) ? 1 : 0;
-    }
-    for (const NewAssignment& row : rows) {
-        if (restaurant_of.at(row.table_id) != row.restaurant_id) {
-            return false;  // one table, two restaurants in one batch: only SQL can say which
-        }
     }
     return matched == restaurant_of.size();
 }
