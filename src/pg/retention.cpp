@@ -9,24 +9,39 @@ namespace av3::pg {
 
 namespace {
 
-// created_at has a BRIN index: the scan reads only the old end of the table. A rollup hour that
-// straddles the cutoff is kept (it still counts events that are kept).
+// Every pass finds the oldest events through the (source, created_at) index, one source at a
+// time (the sources are walked as a loose index scan: a few descents, however many events). The
+// BRIN index on created_at would be enough for a table written in time order, but not for one
+// loaded out of order (a migration, a bulk load): there it matches every page range, and each
+// pass, once a minute, read the whole table (2.5 s over 10 million events, docs/BENCHMARKS.md).
 Statement& delete_events() {
     static Statement statement(
         "DELETE FROM assignment_v3.observability_events WHERE id IN ("
-        "  SELECT id FROM assignment_v3.observability_events WHERE created_at < $1 LIMIT $2)",
+        "  WITH RECURSIVE sources(source) AS ("
+        "    SELECT min(source) FROM assignment_v3.observability_events"
+        "    UNION ALL"
+        "    SELECT (SELECT min(e.source) FROM assignment_v3.observability_events e"
+        "            WHERE e.source > s.source)"
+        "    FROM sources s WHERE s.source IS NOT NULL)"
+        "  SELECT old.id FROM sources s CROSS JOIN LATERAL ("
+        "    SELECT e.id FROM assignment_v3.observability_events e"
+        "    WHERE e.source = s.source AND e.created_at < $1 LIMIT $2) old"
+        "  LIMIT $2)",
         {TIMESTAMPTZOID, INT4OID}, Planning::PlanEachTime);
     return statement;
 }
 
+// A rollup hour that straddles the cutoff is kept (it still counts events that are kept). Each
+// width is its own range of the (width, bucket) indexes; a cutoff computed per row from its
+// width would read the whole table on every pass.
 Statement& delete_rollups() {
     static Statement statement(
         "WITH e AS (DELETE FROM assignment_v3_internal.event_rollup "
-        "           WHERE bucket < date_trunc(CASE width WHEN 1 THEN 'minute' "
-        "                                                ELSE 'hour' END, $1)), "
+        "           WHERE (width = 1 AND bucket < date_trunc('minute', $1)) "
+        "              OR (width = 60 AND bucket < date_trunc('hour', $1))), "
         "     l AS (DELETE FROM assignment_v3_internal.latency_rollup "
-        "           WHERE bucket < date_trunc(CASE width WHEN 1 THEN 'minute' "
-        "                                                ELSE 'hour' END, $1)) "
+        "           WHERE (width = 1 AND bucket < date_trunc('minute', $1)) "
+        "              OR (width = 60 AND bucket < date_trunc('hour', $1))) "
         "DELETE FROM assignment_v3.shadow_plans WHERE computed_at < $1",
         {TIMESTAMPTZOID});
     return statement;

@@ -312,9 +312,12 @@ void mark_extension(ExtensionPresence presence, std::uint32_t attach_seen) {
 // The settings every worker session runs with. search_path is empty, as in Postgres' own
 // logical replication workers: every name the worker's SQL uses is schema-qualified or in
 // pg_catalog, so nothing a role's search_path holds (a function shadowing a built-in, say) is
-// ever resolved, whatever role the workers run as.
+// ever resolved, whatever role the workers run as. JIT is off: every statement a worker runs is
+// short, and compiling one whose estimate crosses jit_above_cost on large tables (the retention's
+// delete over millions of events) took longer than running it.
 void pin_session_settings() {
     SetConfigOption("search_path", "", PGC_SUSET, PGC_S_OVERRIDE);
+    SetConfigOption("jit", "off", PGC_SUSET, PGC_S_OVERRIDE);
 }
 
 }  // namespace
