@@ -9,31 +9,36 @@ namespace av3::pg {
 
 namespace {
 
-// Every pass finds the oldest events through the (source, created_at) index, one source at a
-// time (the sources are walked as a loose index scan: a few descents, however many events). The
-// BRIN index on created_at would be enough for a table written in time order, but not for one
-// loaded out of order (a migration, a bulk load): there it matches every page range, and each
-// pass, once a minute, read the whole table (2.5 s over 10 million events, docs/BENCHMARKS.md).
+// Each pass takes up to a batch of events older than the cutoff, source by source (the sources
+// are walked as a loose index scan: a few descents, however many events), each source's through
+// the (source, created_at) index, and deletes them by ctid (a TID scan, whatever the planner
+// thinks of a join by id on a table of this size). The BRIN index on created_at would be enough
+// for a table written in time order, but not for one loaded out of order (a migration, a bulk
+// load): there it matches every page range, and each pass, once a minute, read the whole table
+// (2.5 s over 10 million events, docs/BENCHMARKS.md). Events are never updated, so a ctid read
+// here is still the row's when the delete reaches it (and a DBA's update in between only makes
+// the pass skip that row).
 Statement& delete_events() {
     static Statement statement(
-        "DELETE FROM assignment_v3.observability_events WHERE id IN ("
+        "DELETE FROM assignment_v3.observability_events WHERE ctid = ANY (ARRAY("
         "  WITH RECURSIVE sources(source) AS ("
         "    SELECT min(source) FROM assignment_v3.observability_events"
         "    UNION ALL"
         "    SELECT (SELECT min(e.source) FROM assignment_v3.observability_events e"
         "            WHERE e.source > s.source)"
         "    FROM sources s WHERE s.source IS NOT NULL)"
-        "  SELECT old.id FROM sources s CROSS JOIN LATERAL ("
-        "    SELECT e.id FROM assignment_v3.observability_events e"
+        "  SELECT old.ctid FROM sources s CROSS JOIN LATERAL ("
+        "    SELECT e.ctid FROM assignment_v3.observability_events e"
         "    WHERE e.source = s.source AND e.created_at < $1 LIMIT $2) old"
-        "  LIMIT $2)",
+        "  LIMIT $2))",
         {TIMESTAMPTZOID, INT4OID}, Planning::PlanEachTime);
     return statement;
 }
 
 // A rollup hour that straddles the cutoff is kept (it still counts events that are kept). Each
 // width is its own range of the (width, bucket) indexes; a cutoff computed per row from its
-// width would read the whole table on every pass.
+// width would read the whole table on every pass. The widths are those the tables' CHECK
+// constraints allow (1 and 60): a new width must be named here too.
 Statement& delete_rollups() {
     static Statement statement(
         "WITH e AS (DELETE FROM assignment_v3_internal.event_rollup "

@@ -39,5 +39,6 @@ SELECT pg_catalog.pg_extension_config_dump('observability_events_id_seq', '');
 CREATE INDEX observability_events_source_created_at_idx
     ON observability_events (source, created_at);
 CREATE INDEX observability_events_booking_idx ON observability_events (booking_id);
--- Append-only and time-ordered: a BRIN index answers time windows and retention cheaply.
+-- Append-only and time-ordered: a BRIN index answers time windows cheaply (retention goes
+-- through the (source, created_at) index, which holds however the rows were loaded).
 CREATE INDEX observability_events_created_at_brin ON observability_events USING brin (created_at);

@@ -9,7 +9,8 @@
 -- makes one transaction wait for another.
 
 CREATE TABLE assignment_v3_internal.event_rollup (
-    width          smallint NOT NULL      -- minutes the bucket covers: 1 or 60
+    width          smallint NOT NULL      -- minutes the bucket covers: 1 or 60 (retention
+        -- names each width: a new one goes into src/pg/retention.cpp too)
         CONSTRAINT event_rollup_width_is_minute_or_hour CHECK (width IN (1, 60)),
     bucket         timestamptz NOT NULL,  -- start of the minute or hour
     source         text NOT NULL,
@@ -36,7 +37,7 @@ REVOKE ALL ON TABLE assignment_v3_internal.event_rollup FROM PUBLIC;
 -- Confirmation latency (booking queued to confirmed) per minute and pipeline, as a histogram
 -- with buckets 2% wide: percentiles are reported at the upper edge of their bucket.
 CREATE TABLE assignment_v3_internal.latency_rollup (
-    width          smallint NOT NULL
+    width          smallint NOT NULL      -- as in event_rollup (and retention)
         CONSTRAINT latency_rollup_width_is_minute_or_hour CHECK (width IN (1, 60)),
     bucket         timestamptz NOT NULL,
     pipeline       text NOT NULL,
