@@ -27,8 +27,9 @@
 
 namespace av3::pg {
 
-struct BookingUpdate {
-    Uuid id;
+// What a write changes in one booking's row, checked against expected_version. The coordinator
+// fills it in a BookingWrite (booking_writes.hpp); the update takes it as it is.
+struct BookingRowChange {
     int expected_version = 0;
     AssignmentState state = AssignmentState::Created;
     int new_version = 0;
@@ -36,6 +37,10 @@ struct BookingUpdate {
     std::optional<Micros> next_attempt_at;  // unchanged when empty
     std::optional<Micros> queued_at;        // unchanged when empty
     std::string last_reason;                // NULL when empty
+};
+
+struct BookingUpdate : BookingRowChange {
+    Uuid id;
     Micros updated_at = 0;
 };
 

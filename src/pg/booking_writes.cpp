@@ -52,9 +52,7 @@ void BookingWriter::write_all(const std::vector<BookingWrite*>& writes) {
             released.push_back(w->booking_id);
         }
         if (w->updates_booking) {
-            updates.push_back(BookingUpdate{w->booking_id, w->expected_version, w->state,
-                                            w->new_version, w->attempts, w->next_attempt_at,
-                                            w->queued_at, w->last_reason, now});
+            updates.push_back(BookingUpdate{*w, w->booking_id, now});
         }
         for (const AssignmentRow& a : w->assignments) {
             assignments.push_back(NewAssignment{w->booking_id, a.table_id, w->restaurant_id,

@@ -12,6 +12,7 @@
 
 #include "core/schedule.hpp"
 #include "core/state_machine.hpp"
+#include "pg/booking_update.hpp"
 #include "pg/claim.hpp"
 #include "pg/event_log.hpp"
 #include "pg/subtransaction.hpp"
@@ -24,19 +25,11 @@ struct AssignmentRow {
 };
 
 // Everything one invocation writes for one booking.
-struct BookingWrite {
+// The booking row's change (the base) is written when `updates_booking`.
+struct BookingWrite : BookingRowChange {
     Uuid booking_id;
     Uuid restaurant_id;
-
-    // The booking row: written when `updates_booking`, checked against expected_version.
     bool updates_booking = false;
-    int expected_version = 0;
-    AssignmentState state = AssignmentState::Created;
-    int new_version = 0;
-    int attempts = 0;
-    std::optional<Micros> next_attempt_at;  // unchanged when empty
-    std::optional<Micros> queued_at;        // unchanged when empty
-    std::string last_reason;                // NULL when empty
 
     bool release_tables = false;       // delete the booking's assignments first
     std::string_view pipeline = "v3";  // of the assignment rows: v3, legacy or manual
