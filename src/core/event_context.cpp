@@ -78,23 +78,58 @@ void append_json_string(std::string& out, std::string_view text) {
     out.push_back('"');
 }
 
-EventContext& EventContext::add_rendered(std::string_view key, std::string value, bool is_string) {
-    std::string quoted;
-    append_json_string(quoted, key);
-    fields_.push_back(Field{std::move(quoted), std::move(value), is_string, {}});
+std::size_t json_string_size(std::string_view text) {
+    std::size_t size = 2;
+    for (char ch : text) {
+        const unsigned char c = static_cast<unsigned char>(ch);
+        if (c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t') {
+            size += 2;
+        } else {
+            size += c < 0x20 ? 6 : 1;
+        }
+    }
+    return size;
+}
+
+std::string field_json(const EventContext::Field& field) {
+    switch (field.kind) {
+        case EventContext::Kind::String: {
+            std::string literal;
+            append_json_string(literal, field.text);
+            return literal;
+        }
+        case EventContext::Kind::Null:
+            return "null";
+        case EventContext::Kind::Strings: {
+            std::string array = "[";
+            for (const std::string& item : field.items) {
+                if (array.size() > 1) {
+                    array += ", ";
+                }
+                append_json_string(array, item);
+            }
+            array += "]";
+            return array;
+        }
+        case EventContext::Kind::Number:
+        case EventContext::Kind::Bool:
+        case EventContext::Kind::Json:
+            break;
+    }
+    return field.text;
+}
+
+EventContext& EventContext::add_field(std::string_view key, Kind kind, std::string text) {
+    fields_.push_back(Field{std::string(key), kind, std::move(text), {}});
     return *this;
 }
 
 EventContext& EventContext::add(std::string_view key, std::string_view value) {
-    std::string literal;
-    append_json_string(literal, value);
-    add_rendered(key, std::move(literal), true);
-    fields_.back().raw = std::string(value);
-    return *this;
+    return add_field(key, Kind::String, std::string(value));
 }
 
 EventContext& EventContext::add(std::string_view key, std::int64_t value) {
-    return add_rendered(key, std::to_string(value), false);
+    return add_field(key, Kind::Number, std::to_string(value));
 }
 
 EventContext& EventContext::add(std::string_view key, double value) {
@@ -103,49 +138,104 @@ EventContext& EventContext::add(std::string_view key, double value) {
     }
     char buf[32];
     std::snprintf(buf, sizeof buf, "%.3f", value);
-    return add_rendered(key, buf, false);
+    return add_field(key, Kind::Number, buf);
 }
 
 EventContext& EventContext::add(std::string_view key, bool value) {
-    return add_rendered(key, value ? "true" : "false", false);
+    return add_field(key, Kind::Bool, value ? "true" : "false");
 }
 
 EventContext& EventContext::add_null(std::string_view key) {
-    return add_rendered(key, "null", false);
+    return add_field(key, Kind::Null, {});
 }
 
 EventContext& EventContext::add_strings(std::string_view key,
                                         const std::vector<std::string>& values) {
-    std::string array = "[";
-    for (const std::string& value : values) {
-        if (array.size() > 1) {
-            array += ", ";
-        }
-        append_json_string(array, value);
-    }
-    array += "]";
-    return add_rendered(key, std::move(array), false);
+    add_field(key, Kind::Strings, {});
+    fields_.back().items = values;
+    return *this;
 }
 
 EventContext& EventContext::add_uuids(std::string_view key, const std::vector<Uuid>& ids) {
-    std::vector<std::string> texts;
-    texts.reserve(ids.size());
+    add_field(key, Kind::Strings, {});
+    std::vector<std::string>& items = fields_.back().items;
+    items.reserve(ids.size());
     for (const Uuid& id : ids) {
-        texts.push_back(id.to_string());
+        items.push_back(id.to_string());
     }
-    return add_strings(key, texts);
+    return *this;
 }
 
 EventContext& EventContext::add_json(std::string_view key, std::string json) {
-    return add_rendered(key, std::move(json), false);
+    return add_field(key, Kind::Json, std::move(json));
+}
+
+std::size_t EventContext::rendered_size() const {
+    // "{" "}" and ", " between fields, each `key: value`.
+    std::size_t size = 2 + (fields_.empty() ? 0 : 2 * (fields_.size() - 1));
+    for (const Field& field : fields_) {
+        size += json_string_size(field.key) + 2;
+        switch (field.kind) {
+            case Kind::String:
+                size += json_string_size(field.text);
+                break;
+            case Kind::Null:
+                size += 4;
+                break;
+            case Kind::Strings:
+                size += 2 + (field.items.empty() ? 0 : 2 * (field.items.size() - 1));
+                for (const std::string& item : field.items) {
+                    size += json_string_size(item);
+                }
+                break;
+            case Kind::Number:
+            case Kind::Bool:
+            case Kind::Json:
+                size += field.text.size();
+                break;
+        }
+    }
+    return size;
+}
+
+bool EventContext::fits(std::size_t max_bytes) const {
+    return rendered_size() <= std::max(max_bytes, kMinContextBytes);
+}
+
+void EventContext::find(const std::string_view* keys, std::size_t count,
+                        std::optional<JsonField>* out) const {
+    for (std::size_t i = 0; i < count; ++i) {
+        out[i].reset();
+    }
+    // The last field of a repeated key wins, as jsonb keeps it.
+    for (const Field& field : fields_) {
+        for (std::size_t i = 0; i < count; ++i) {
+            if (field.key != keys[i]) {
+                continue;
+            }
+            JsonField& found = out[i].emplace();
+            found.is_string = field.kind == Kind::String;
+            found.is_null = field.kind == Kind::Null;
+            found.text = found.is_string ? field.text : field_json(field);
+        }
+    }
 }
 
 std::string EventContext::render(std::size_t max_bytes) const {
     max_bytes = std::max(max_bytes, kMinContextBytes);
+    std::vector<std::string> keys;
+    std::vector<std::string> values;
+    keys.reserve(fields_.size());
+    values.reserve(fields_.size());
+    for (const Field& field : fields_) {
+        keys.emplace_back();
+        append_json_string(keys.back(), field.key);
+        values.push_back(field_json(field));
+    }
     std::vector<std::pair<const std::string*, const std::string*>> view;
     view.reserve(fields_.size());
-    for (const Field& field : fields_) {
-        view.emplace_back(&field.key, &field.value);
+    for (std::size_t i = 0; i < fields_.size(); ++i) {
+        view.emplace_back(&keys[i], &values[i]);
     }
     std::string full = join(view, {});
     if (full.size() <= max_bytes) {
@@ -156,16 +246,11 @@ std::string EventContext::render(std::size_t max_bytes) const {
     // `reason` is kept whatever it costs (it is what the runbook's queries group by).
     const std::string flag =
         "\"truncated\": true, \"original_bytes\": " + std::to_string(full.size());
-    std::vector<std::string> values;
-    values.reserve(fields_.size());
-    for (const Field& field : fields_) {
-        values.push_back(field.value);
-    }
     auto rebuild = [&](std::size_t keep) {
         std::vector<std::pair<const std::string*, const std::string*>> kept;
         for (std::size_t i = 0; i < fields_.size(); ++i) {
-            if (i < keep || fields_[i].key == kEssentialKey) {
-                kept.emplace_back(&fields_[i].key, &values[i]);
+            if (i < keep || keys[i] == kEssentialKey) {
+                kept.emplace_back(&keys[i], &values[i]);
             }
         }
         return join(kept, flag);
@@ -173,11 +258,11 @@ std::string EventContext::render(std::size_t max_bytes) const {
     const std::size_t per_value_budget =
         std::max<std::size_t>(32, max_bytes / (fields_.size() + 1));
     for (std::size_t i = 0; i < fields_.size(); ++i) {
-        if (fields_[i].is_string && fields_[i].key != kEssentialKey &&
-            values[i].size() > per_value_budget) {
+        const bool is_string = fields_[i].kind == Kind::String;
+        if (is_string && keys[i] != kEssentialKey && values[i].size() > per_value_budget) {
             values[i].clear();
-            append_json_string(values[i], shortened(fields_[i].raw, per_value_budget / 2));
-        } else if (!fields_[i].is_string && values[i].size() > per_value_budget) {
+            append_json_string(values[i], shortened(fields_[i].text, per_value_budget / 2));
+        } else if (!is_string && values[i].size() > per_value_budget) {
             values[i] = "null";  // an oversized array or number: its content is lost, the key kept
         }
     }
@@ -192,9 +277,9 @@ std::string EventContext::render(std::size_t max_bytes) const {
     }
     // Even the reason alone does not fit: shorten it as well.
     for (std::size_t i = 0; i < fields_.size(); ++i) {
-        if (fields_[i].key == kEssentialKey) {
+        if (keys[i] == kEssentialKey) {
             values[i].clear();
-            append_json_string(values[i], shortened(fields_[i].raw, max_bytes / 8));
+            append_json_string(values[i], shortened(fields_[i].text, max_bytes / 8));
         }
     }
     std::string last = rebuild(0);

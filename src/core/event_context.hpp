@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/json_fields.hpp"
 #include "core/types.hpp"
 
 namespace av3 {
@@ -36,17 +37,32 @@ public:
 
     bool empty() const { return fields_.empty(); }
 
+    // How a field's value is written: the fields are kept as given (not as JSON text), so that
+    // the database can build its jsonb from them directly and the rollups read them without
+    // parsing (pg/event_log.cpp); the text is rendered only where it is needed.
+    enum class Kind { String, Number, Bool, Null, Strings, Json };
+    struct Field {
+        std::string key;  // as given, unescaped
+        Kind kind;
+        std::string text;                // String: the text; Number, Bool, Json: the JSON text
+        std::vector<std::string> items;  // Strings: the elements
+    };
+    const std::vector<Field>& fields() const { return fields_; }
+
+    // Whether render(max_bytes) is the whole context, nothing shortened or dropped (then the
+    // fields are exactly what is stored).
+    bool fits(std::size_t max_bytes) const;
+
     // The JSON text, at most max_bytes long (max_bytes < 64 is treated as 64).
     std::string render(std::size_t max_bytes) const;
 
+    // What json_fields(render(n), keys) finds when the context fits in n, read from the fields.
+    void find(const std::string_view* keys, std::size_t count, std::optional<JsonField>* out) const;
+
 private:
-    struct Field {
-        std::string key;    // already quoted and escaped
-        std::string value;  // JSON text
-        bool is_string;
-        std::string raw;  // the unescaped text of a string value, for shortening
-    };
-    EventContext& add_rendered(std::string_view key, std::string value, bool is_string);
+    EventContext& add_field(std::string_view key, Kind kind, std::string text);
+    // The length of the whole context's JSON text, without building it.
+    std::size_t rendered_size() const;
 
     std::vector<Field> fields_;
 };
@@ -57,5 +73,11 @@ std::string shortened(std::string_view text, std::size_t budget);
 
 // Appends `text` as a JSON string literal (quoted, escaped) to `out`.
 void append_json_string(std::string& out, std::string_view text);
+
+// The length of that literal.
+std::size_t json_string_size(std::string_view text);
+
+// The JSON text of a field's value.
+std::string field_json(const EventContext::Field& field);
 
 }  // namespace av3

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "core/event_context.hpp"
 #include "core/json_fields.hpp"
 
 namespace av3 {
@@ -28,10 +29,9 @@ std::optional<double> number_of(const std::optional<JsonField>& field) {
     return std::strtod(text->c_str(), nullptr);
 }
 
-}  // namespace
+using Fields = std::array<std::optional<JsonField>, kKeys>;
 
-EventRollupFacts event_rollup_facts(std::string_view event_type, std::string_view context_json) {
-    const std::array<std::optional<JsonField>, kKeys> fields = json_fields(context_json, kKeyNames);
+EventRollupFacts facts_of(std::string_view event_type, const Fields& fields) {
     EventRollupFacts facts;
     facts.reason = text_of(fields[kReason]);
     if (event_type == "booking.assignment_state_transition") {
@@ -57,6 +57,18 @@ EventRollupFacts event_rollup_facts(std::string_view event_type, std::string_vie
         facts.latency_pipeline = event_type == "coordinator.confirmed" ? "v3" : "legacy";
     }
     return facts;
+}
+
+}  // namespace
+
+EventRollupFacts event_rollup_facts(std::string_view event_type, std::string_view context_json) {
+    return facts_of(event_type, json_fields(context_json, kKeyNames));
+}
+
+EventRollupFacts event_rollup_facts(std::string_view event_type, const EventContext& context) {
+    Fields fields;
+    context.find(kKeyNames.data(), kKeys, fields.data());
+    return facts_of(event_type, fields);
 }
 
 int latency_histogram_bucket(std::optional<double> latency_ms, double ln_1_02) {

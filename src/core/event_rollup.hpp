@@ -13,6 +13,8 @@
 
 namespace av3 {
 
+class EventContext;
+
 struct EventRollupFacts {
     std::optional<std::string> reason;  // context->>'reason'
     std::optional<std::string> detail;  // transitions: 'from>to'; auto_assign.summary: outcome;
@@ -26,6 +28,10 @@ struct EventRollupFacts {
 };
 
 EventRollupFacts event_rollup_facts(std::string_view event_type, std::string_view context_json);
+
+// The same facts read from the fields of a context that is stored whole (EventContext::fits):
+// what the text would give, without rendering and parsing it.
+EventRollupFacts event_rollup_facts(std::string_view event_type, const EventContext& context);
 
 // The histogram bucket of a latency: ceil(ln(microseconds) / ln(1.02)), at least 0 (the SQL's
 // assignment_v3_internal.latency_bucket()). No latency counts as 1 microsecond, as there.

@@ -42,7 +42,7 @@ BookingWrite V3Coordinator::start_write(const ClaimedBooking& booking, Micros st
         ctx.add("probe", true);
     }
     write.events.add(source::kCoordinator, "coordinator.start", Severity::Info, booking.view.id,
-                     booking.restaurant_id, ctx, started_at);
+                     booking.restaurant_id, std::move(ctx), started_at);
     return write;
 }
 
@@ -114,7 +114,7 @@ void V3Coordinator::decide(RestaurantRun& run, const std::vector<const ClaimedBo
         }
         write.events.add(source::kCoordinator, outcome_event_type(plan.outcome),
                          plan.outcome == Outcome::ManualReview ? Severity::Warning : Severity::Info,
-                         booking->view.id, booking->restaurant_id, ctx, decided_at);
+                         booking->view.id, booking->restaurant_id, std::move(ctx), decided_at);
         queue(*booking, std::move(write), std::move(result), started_at);
     }
 }
@@ -139,12 +139,12 @@ void V3Coordinator::noop(const ClaimedBooking& booking, std::string_view why) {
         EventContext held;
         held.add("reason", why);
         write.events.add(source::kCoordinator, "coordinator.lock_contention", Severity::Info,
-                         booking.view.id, booking.restaurant_id, held);
+                         booking.view.id, booking.restaurant_id, std::move(held));
     }
     EventContext ctx;
     ctx.add("reason", why);
     write.events.add(source::kCoordinator, "coordinator.noop", Severity::Info, booking.view.id,
-                     booking.restaurant_id, ctx);
+                     booking.restaurant_id, std::move(ctx));
     InvocationResult result;
     result.outcome = Outcome::Noop;
     result.reason = std::string(why);
@@ -176,7 +176,7 @@ BookingWrite V3Coordinator::error_write(const Pending& pending, const Subtransac
         .add("message", error.message)
         .add("delay_ms", delay / kMicrosPerMilli);
     write.events.add(source::kCoordinator, "coordinator.error", Severity::Error, booking.view.id,
-                     booking.restaurant_id, ctx, now);
+                     booking.restaurant_id, std::move(ctx), now);
     return write;
 }
 
@@ -200,7 +200,7 @@ std::vector<InvocationResult> V3Coordinator::persist(WriteMode mode) {
             EventContext ctx;
             ctx.add("reason", reason::kVersionConflict);
             write.events.add(source::kCoordinator, "coordinator.noop", Severity::Info,
-                             p.booking->view.id, p.booking->restaurant_id, ctx);
+                             p.booking->view.id, p.booking->restaurant_id, std::move(ctx));
             p.result.outcome = Outcome::Noop;
             p.result.reason = std::string(reason::kVersionConflict);
             writer_.add(std::move(write));

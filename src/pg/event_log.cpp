@@ -7,9 +7,13 @@
 #include "pg/settings.hpp"
 #include "pg/spi.hpp"
 
+#include <algorithm>
+
 extern "C" {
 #include "commands/sequence.h"
 #include "utils/fmgrprotos.h"
+#include "utils/jsonb.h"
+#include "utils/numeric.h"
 }
 
 namespace av3::pg {
@@ -59,9 +63,13 @@ Datum optional_uuid_array(const std::vector<PendingEvent>& events, bool booking)
 
 }  // namespace
 
+std::string PendingEvent::context_json() const {
+    return context_text ? *context_text : context.render(SIZE_MAX);
+}
+
 void EventBuffer::add(std::string_view source, std::string_view event_type, Severity severity,
                       std::optional<Uuid> booking_id, std::optional<Uuid> restaurant_id,
-                      const EventContext& context, Micros at) {
+                      EventContext context, Micros at) {
     PendingEvent event;
     event.created_at = at != 0 ? at : now_micros();
     event.source = source;
@@ -69,7 +77,16 @@ void EventBuffer::add(std::string_view source, std::string_view event_type, Seve
     event.severity = severity;
     event.booking_id = booking_id;
     event.restaurant_id = restaurant_id;
-    event.context = context.render(static_cast<std::size_t>(settings::max_event_context_bytes));
+    const auto max_bytes = static_cast<std::size_t>(settings::max_event_context_bytes);
+    const std::vector<EventContext::Field>& fields = context.fields();
+    const bool holds_json = std::any_of(
+        fields.begin(), fields.end(),
+        [](const EventContext::Field& f) { return f.kind == EventContext::Kind::Json; });
+    if (context.fits(max_bytes) && !holds_json) {
+        event.context = std::move(context);
+    } else {
+        event.context_text = context.render(max_bytes);
+    }
     events_.push_back(std::move(event));
 }
 
@@ -111,8 +128,61 @@ enum EventColumn {
     kEventColumns
 };
 
-// Inserts the events as rows built in C++ (the context's jsonb from its text, in one call per
-// event, no statement around it); false when the table is not eligible.
+// Pushes a string as a jsonb value or array element.
+void push_string(JsonbParseState** state, JsonbIteratorToken token, const std::string& text) {
+    JsonbValue value;
+    value.type = jbvString;
+    value.val.string.val = const_cast<char*>(text.data());
+    value.val.string.len = static_cast<int>(text.size());
+    pushJsonbValue(state, token, &value);
+}
+
+// The context's jsonb, built from its fields as jsonb_in would build it from their text: the
+// same pushJsonbValue calls (which sort the keys and keep the last of a repeated one), numbers
+// through numeric_in of the same text. Inside the guarded call: owns no C++ objects.
+Datum context_jsonb(const PendingEvent& e) {
+    if (e.context_text) {
+        return DirectFunctionCall1(jsonb_in, CStringGetDatum(e.context_text->c_str()));
+    }
+    JsonbParseState* state = nullptr;
+    pushJsonbValue(&state, WJB_BEGIN_OBJECT, nullptr);
+    for (const EventContext::Field& field : e.context.fields()) {
+        push_string(&state, WJB_KEY, field.key);
+        JsonbValue value;
+        switch (field.kind) {
+            case EventContext::Kind::String:
+                push_string(&state, WJB_VALUE, field.text);
+                continue;
+            case EventContext::Kind::Strings:
+                pushJsonbValue(&state, WJB_BEGIN_ARRAY, nullptr);
+                for (const std::string& item : field.items) {
+                    push_string(&state, WJB_ELEM, item);
+                }
+                pushJsonbValue(&state, WJB_END_ARRAY, nullptr);
+                continue;
+            case EventContext::Kind::Number:
+                value.type = jbvNumeric;
+                value.val.numeric = DatumGetNumeric(
+                    DirectFunctionCall3(numeric_in, CStringGetDatum(field.text.c_str()),
+                                        ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
+                break;
+            case EventContext::Kind::Bool:
+                value.type = jbvBool;
+                value.val.boolean = field.text == "true";
+                break;
+            case EventContext::Kind::Null:
+            case EventContext::Kind::Json:  // (not reached: such a context is kept as text)
+                value.type = jbvNull;
+                break;
+        }
+        pushJsonbValue(&state, WJB_VALUE, &value);
+    }
+    JsonbValue* object = pushJsonbValue(&state, WJB_END_OBJECT, nullptr);
+    return JsonbPGetDatum(JsonbValueToJsonb(object));
+}
+
+// Inserts the events as rows built in C++, no statement around them; false when the table is
+// not eligible.
 bool insert_directly(const std::vector<PendingEvent>& events) {
     const Oid sequence = identity_sequence(events_table(), "id");
     std::vector<pg_uuid_t> ids(events.size() * 2);
@@ -133,7 +203,7 @@ bool insert_directly(const std::vector<PendingEvent>& events) {
             memcpy(ids[2 * row + 1].data, e.restaurant_id->bytes.data(), UUID_LEN);
             values[kRestaurantId] = UUIDPGetDatum(&ids[2 * row + 1]);
         }
-        values[kContext] = DirectFunctionCall1(jsonb_in, CStringGetDatum(e.context.c_str()));
+        values[kContext] = context_jsonb(e);
         for (int c = 0; c < kEventColumns; ++c) {
             nulls[c] =
                 (c == kBookingId && !e.booking_id) || (c == kRestaurantId && !e.restaurant_id);
@@ -179,7 +249,7 @@ void EventBuffer::flush() {
         sources.emplace_back(e.source);
         types.emplace_back(e.event_type);
         severities.emplace_back(severity_name(e.severity));
-        contexts.push_back(e.context);
+        contexts.push_back(e.context_json());
     }
     std::vector<Param> params = {
         {timestamptz_array_datum(created_at), false},

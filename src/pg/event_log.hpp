@@ -1,5 +1,6 @@
-// Writes observability_events rows: events are buffered in C++ and inserted with one
-// statement per flush (unnest of arrays), so a batch of bookings costs one INSERT.
+// Writes observability_events rows: events are buffered in C++ and inserted once per flush,
+// directly (pg/direct_insert.hpp, the context's jsonb built from its fields) or, where the
+// table is not eligible, with one statement (unnest of arrays).
 #pragma once
 
 #include "core/event_context.hpp"
@@ -23,15 +24,22 @@ struct PendingEvent {
     Severity severity = Severity::Info;
     std::optional<Uuid> booking_id;
     std::optional<Uuid> restaurant_id;
-    std::string context;  // rendered JSON, within max_event_context_bytes
+    // The context, kept as its fields when they are stored whole and jsonb can be built from
+    // them directly; otherwise as `context_text`, the JSON text to store (shortened to
+    // max_event_context_bytes, or holding JSON built elsewhere), and `context` is empty.
+    EventContext context;
+    std::optional<std::string> context_text;
+
+    // The context's JSON text, as stored.
+    std::string context_json() const;
 };
 
 class EventBuffer {
 public:
-    // Renders the context (size-guarded) and queues the event.
+    // Queues the event, its context shortened if it is over max_event_context_bytes.
     void add(std::string_view source, std::string_view event_type, Severity severity,
              std::optional<Uuid> booking_id, std::optional<Uuid> restaurant_id,
-             const EventContext& context, Micros at = 0);
+             EventContext context, Micros at = 0);
 
     // Appends the events of another buffer (e.g. a booking's events after its write succeeded).
     void append(EventBuffer&& other);
@@ -39,7 +47,7 @@ public:
     bool empty() const { return events_.empty(); }
     std::size_t size() const { return events_.size(); }
 
-    // Inserts the queued events with one statement and clears the buffer.
+    // Inserts the queued events and clears the buffer.
     void flush();
 
 private:

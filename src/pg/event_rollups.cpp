@@ -72,7 +72,9 @@ Micros EventRollups::truncated(const char* unit, Micros at) {
 }
 
 void EventRollups::count(const PendingEvent& event) {
-    const EventRollupFacts facts = event_rollup_facts(event.event_type, event.context);
+    const EventRollupFacts facts = event.context_text
+                                       ? event_rollup_facts(event.event_type, *event.context_text)
+                                       : event_rollup_facts(event.event_type, event.context);
     // The hour of the minute: one truncation per distinct minute, not per event.
     const Micros minute = truncated("minute", event.created_at);
     const Micros hour = truncated("hour", minute);

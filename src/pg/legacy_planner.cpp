@@ -59,7 +59,7 @@ InvocationResult run_legacy_planner(const ClaimedBooking& booking, EventBuffer& 
             .add("attempts", 0)
             .add("version", booking.view.version);
         events.add(source::kLegacy, "auto_assign.summary", Severity::Info, booking.view.id,
-                   booking.restaurant_id, summary);
+                   booking.restaurant_id, std::move(summary));
         return result;
     }
     const int max_attempts = settings::legacy_max_attempts;
@@ -86,7 +86,7 @@ InvocationResult run_legacy_planner(const ClaimedBooking& booking, EventBuffer& 
                 .add("max_attempts", max_attempts)
                 .add("party_size", booking.view.party_size);
             own.add(source::kLegacy, "auto_assign.attempt.start", Severity::Info, booking.view.id,
-                    booking.restaurant_id, attempt);
+                    booking.restaurant_id, std::move(attempt));
             Rows free = first_free_table().run({{restaurant_id, false},
                                                 {Int32GetDatum(booking.view.party_size), false},
                                                 {TimestampTzGetDatum(booking.view.start_at), false},
@@ -167,7 +167,7 @@ InvocationResult run_legacy_planner(const ClaimedBooking& booking, EventBuffer& 
         .add("version", booking.view.version);
     const bool error = failure && !failure->version_conflict;
     own.add(source::kLegacy, "auto_assign.summary", error ? Severity::Error : Severity::Info,
-            booking.view.id, booking.restaurant_id, summary);
+            booking.view.id, booking.restaurant_id, std::move(summary));
     events.append(std::move(own));
     return result;
 }

@@ -107,7 +107,7 @@ void ShadowRecorder::flush(EventBuffer& events) {
         }
         ctx.add("strategy", "optimal_fit").add_uuids("tables", p.tables).add("version", p.version);
         events.add(source::kCoordinator, "coordinator.shadow_plan", Severity::Info, p.booking_id,
-                   p.restaurant_id, ctx, p.computed_at);
+                   p.restaurant_id, std::move(ctx), p.computed_at);
     }
     upsert_plans().run({
         {uuid_array_datum(bookings), false},

@@ -13,7 +13,7 @@ void add_transition_event(EventBuffer& events, const StateTransition& t) {
         ctx.add_uuids("tables", *t.tables);
     }
     events.add(source::kStateMachine, "booking.assignment_state_transition", Severity::Info,
-               t.booking_id, t.restaurant_id, ctx, t.at);
+               t.booking_id, t.restaurant_id, std::move(ctx), t.at);
 }
 
 }  // namespace av3::pg

@@ -126,6 +126,24 @@ is($node->safe_psql('postgres', 'SELECT sum(n) FROM seen_events'),
    'the added trigger saw every event');
 rollups_equal_a_recount('written with SQL for the added trigger');
 
+# The direct write builds each context's jsonb from its fields, SQL parses the same context's
+# text: every key both wrote (by kind of event) has the same type, number scale and element type.
+my $shapes = q{
+    SELECT DISTINCT e.event_type, f.key, jsonb_typeof(f.value) AS type,
+           CASE jsonb_typeof(f.value) WHEN 'number' THEN scale(f.value::text::numeric) END AS scale,
+           CASE jsonb_typeof(f.value) WHEN 'array' THEN jsonb_typeof(f.value -> 0) END AS element
+    FROM assignment_v3.observability_events e, jsonb_each(e.context) f WHERE };
+$node->safe_psql('postgres', qq{
+    CREATE TABLE direct_shapes AS $shapes e.id <= $before;
+    CREATE TABLE sql_shapes AS $shapes e.id > $before});
+my $both = q{FROM sql_shapes s WHERE EXISTS (SELECT FROM direct_shapes d WHERE (d.event_type, d.key) = (s.event_type, s.key))};
+ok($node->safe_psql('postgres', "SELECT count(*) $both") > 20,
+   'many keys of the events were written both directly and with SQL (' . $node->safe_psql('postgres', "SELECT count(*) $both") . ')');
+is($node->safe_psql('postgres', qq{SELECT string_agg(format('%s %s %s %s %s', event_type, key, type, scale, element), '; ')
+    $both AND NOT EXISTS (SELECT FROM direct_shapes d WHERE (d.event_type, d.key, d.type) = (s.event_type, s.key, s.type)
+                            AND d.scale IS NOT DISTINCT FROM s.scale AND d.element IS NOT DISTINCT FROM s.element)}), '',
+   'with the same types, number scales and element types');
+
 # A DBA adds a column with a default (the direct write does not fill it: SQL does), then drops it
 # (a dropped column shifts nothing the direct write fills by position: SQL again).
 $node->safe_psql('postgres', q{

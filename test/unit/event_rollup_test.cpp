@@ -84,6 +84,75 @@ TEST(EventRollupFacts, ComeFromTheContextAsRendered) {
     EXPECT_DOUBLE_EQ(*event_rollup_facts("coordinator.retry", retry.render(8192)).delay_ms, 850.25);
 }
 
+// A context with a field of every kind, escapes, a repeated key and a JSON null.
+EventContext every_kind() {
+    EventContext ctx;
+    ctx.add("reason", "quote \" backslash \\ newline \n ctl \x01 \xc3\xa9")
+        .add("from", "created")
+        .add("to", "table_selected")
+        .add("attempts", 3)
+        .add("delay_ms", 850.25)
+        .add("legacy_would_seat", false)
+        .add_null("latency_ms")
+        .add_strings("tables", {"a", "b \"c\""})
+        .add_uuids("ids", {Uuid::from_number(7)})
+        .add("outcome", "seated")
+        .add("from", "retry_scheduled");  // repeated: the last one is stored
+    return ctx;
+}
+
+TEST(EventContext, ItsFieldsAreWhatItsTextHolds) {
+    const EventContext ctx = every_kind();
+    const std::string text = ctx.render(8192);
+    const std::array<std::string_view, 9> keys = {"reason",     "from",     "to",
+                                                  "attempts",   "delay_ms", "legacy_would_seat",
+                                                  "latency_ms", "tables",   "missing"};
+    std::array<std::optional<JsonField>, 9> from_fields;
+    ctx.find(keys.data(), keys.size(), from_fields.data());
+    const auto from_text = json_fields(text, keys);
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+        ASSERT_EQ(from_fields[i].has_value(), from_text[i].has_value()) << keys[i];
+        if (from_text[i]) {
+            EXPECT_EQ(from_fields[i]->text, from_text[i]->text) << keys[i];
+            EXPECT_EQ(from_fields[i]->is_string, from_text[i]->is_string) << keys[i];
+            EXPECT_EQ(from_fields[i]->is_null, from_text[i]->is_null) << keys[i];
+        }
+    }
+    EXPECT_EQ(from_fields[1]->text, "retry_scheduled");
+    EXPECT_FALSE(from_fields[8].has_value());
+}
+
+TEST(EventContext, FitsExactlyWhenItsWholeTextDoes) {
+    const EventContext ctx = every_kind();
+    const std::size_t size = ctx.render(1 << 20).size();
+    EXPECT_TRUE(ctx.fits(size));
+    EXPECT_FALSE(ctx.fits(size - 1));
+    EXPECT_EQ(ctx.render(size).size(), size);
+    EXPECT_LT(ctx.render(size - 1).size(), size);  // shortened
+    EventContext empty;
+    EXPECT_TRUE(empty.fits(0));  // "{}", and never under 64 bytes of budget
+    EXPECT_EQ(empty.render(0), "{}");
+}
+
+TEST(EventRollupFacts, FromTheFieldsEqualFromTheText) {
+    const EventContext ctx = every_kind();
+    for (std::string_view type :
+         {"booking.assignment_state_transition", "auto_assign.summary", "coordinator.manual_review",
+          "coordinator.confirmed", "coordinator.retry"}) {
+        const EventRollupFacts a = event_rollup_facts(type, ctx);
+        const EventRollupFacts b = event_rollup_facts(type, ctx.render(8192));
+        EXPECT_EQ(a.reason, b.reason) << type;
+        EXPECT_EQ(a.detail, b.detail) << type;
+        EXPECT_EQ(a.per_restaurant, b.per_restaurant) << type;
+        EXPECT_EQ(a.delay_ms, b.delay_ms) << type;
+        EXPECT_EQ(a.latency_ms, b.latency_ms) << type;
+        EXPECT_EQ(a.in_latency_histogram, b.in_latency_histogram) << type;
+        EXPECT_EQ(a.latency_pipeline, b.latency_pipeline) << type;
+    }
+    EXPECT_EQ(event_rollup_facts("booking.assignment_state_transition", ctx).detail,
+              "retry_scheduled>table_selected");
+}
+
 TEST(EventRollupFacts, ATruncatedContextIsCountedAsStored) {
     EventContext big;
     big.add("reason", "no_assignment").add("from", "created").add("to", "retry_scheduled");
