@@ -45,7 +45,6 @@ void BookingWriter::write_all(const std::vector<BookingWrite*>& writes) {
     std::vector<BookingUpdate> updates;
     std::vector<Uuid> released;
     std::vector<NewAssignment> assignments;
-    EventBuffer events;
 
     for (BookingWrite* w : writes) {
         if (w->release_tables) {
@@ -65,12 +64,15 @@ void BookingWriter::write_all(const std::vector<BookingWrite*>& writes) {
     // The bookings just updated are this (sub)transaction's: they stand until it commits.
     const std::unordered_set<Uuid, UuidHasher> updated = update_bookings(updates, cause_);
     insert_assignments(assignments, updated);
-    // Events are copied, not moved: if this (sub)transaction rolls back, the writes are retried.
+    // Written from the writes' own buffers, which stay: if this (sub)transaction rolls back,
+    // the writes are tried again.
+    std::vector<const PendingEvent*> events;
     for (BookingWrite* w : writes) {
-        EventBuffer copy = w->events;
-        events.append(std::move(copy));
+        for (const PendingEvent& e : w->events.events()) {
+            events.push_back(&e);
+        }
     }
-    events.flush();
+    write_events(events);
     announce_decisions(writes, cause_);
     for (BookingWrite* w : writes) {
         if (w->release_tables) {

@@ -48,19 +48,6 @@ Statement& insert_events() {
     return statement;
 }
 
-// The booking or restaurant ids of the events, NULL where an event has none.
-Datum optional_uuid_array(const std::vector<PendingEvent>& events, bool booking) {
-    std::vector<Uuid> ids;
-    std::vector<bool> nulls;
-    ids.reserve(events.size());
-    for (const PendingEvent& e : events) {
-        const std::optional<Uuid>& id = booking ? e.booking_id : e.restaurant_id;
-        ids.push_back(id.value_or(Uuid{}));
-        nulls.push_back(!id.has_value());
-    }
-    return uuid_array_datum(ids, nulls);
-}
-
 }  // namespace
 
 std::string PendingEvent::context_json() const {
@@ -183,11 +170,11 @@ Datum context_jsonb(const PendingEvent& e) {
 
 // Inserts the events as rows built in C++, no statement around them; false when the table is
 // not eligible.
-bool insert_directly(const std::vector<PendingEvent>& events) {
+bool insert_directly(const std::vector<const PendingEvent*>& events) {
     const Oid sequence = identity_sequence(events_table(), "id");
     std::vector<pg_uuid_t> ids(events.size() * 2);
     auto fill = [&](int row, Datum* values, bool* nulls) {
-        const PendingEvent& e = events[row];
+        const PendingEvent& e = *events[row];
         values[kId] = Int64GetDatum(nextval_internal(sequence, false));
         values[kCreatedAt] = TimestampTzGetDatum(e.created_at);
         values[kSource] = PointerGetDatum(
@@ -228,39 +215,52 @@ bool schema_is_this_librarys() {
 
 }  // namespace
 
-void EventBuffer::flush() {
-    if (events_.empty()) {
+void write_events(const std::vector<const PendingEvent*>& events) {
+    if (events.empty()) {
         return;
     }
-    if (schema_is_this_librarys() && insert_directly(events_)) {
+    if (schema_is_this_librarys() && insert_directly(events)) {
         EventRollups rollups;
-        for (const PendingEvent& e : events_) {
-            rollups.count(e);
+        for (const PendingEvent* e : events) {
+            rollups.count(*e);
         }
         rollups.flush();
-        events_.clear();
         return;
     }
     std::vector<Micros> created_at;
     std::vector<std::string> sources, types, severities, contexts;
-    created_at.reserve(events_.size());
-    for (const PendingEvent& e : events_) {
-        created_at.push_back(e.created_at);
-        sources.emplace_back(e.source);
-        types.emplace_back(e.event_type);
-        severities.emplace_back(severity_name(e.severity));
-        contexts.push_back(e.context_json());
+    std::vector<Uuid> booking_ids, restaurant_ids;
+    std::vector<bool> booking_nulls, restaurant_nulls;
+    for (const PendingEvent* e : events) {
+        created_at.push_back(e->created_at);
+        sources.emplace_back(e->source);
+        types.emplace_back(e->event_type);
+        severities.emplace_back(severity_name(e->severity));
+        contexts.push_back(e->context_json());
+        booking_ids.push_back(e->booking_id.value_or(Uuid{}));
+        booking_nulls.push_back(!e->booking_id.has_value());
+        restaurant_ids.push_back(e->restaurant_id.value_or(Uuid{}));
+        restaurant_nulls.push_back(!e->restaurant_id.has_value());
     }
     std::vector<Param> params = {
         {timestamptz_array_datum(created_at), false},
         {text_array_datum(sources), false},
         {text_array_datum(types), false},
         {text_array_datum(severities), false},
-        {optional_uuid_array(events_, true), false},
-        {optional_uuid_array(events_, false), false},
+        {uuid_array_datum(booking_ids, booking_nulls), false},
+        {uuid_array_datum(restaurant_ids, restaurant_nulls), false},
         {text_array_datum(contexts), false},
     };
     insert_events().run(params);
+}
+
+void EventBuffer::flush() {
+    std::vector<const PendingEvent*> events;
+    events.reserve(events_.size());
+    for (const PendingEvent& e : events_) {
+        events.push_back(&e);
+    }
+    write_events(events);
     events_.clear();
 }
 

@@ -47,11 +47,17 @@ public:
     bool empty() const { return events_.empty(); }
     std::size_t size() const { return events_.size(); }
 
+    const std::vector<PendingEvent>& events() const { return events_; }
+
     // Inserts the queued events and clears the buffer.
     void flush();
 
 private:
     std::vector<PendingEvent> events_;
 };
+
+// Inserts events that stay where they are: the buffers of a batch's writes, kept as they are in
+// case the (sub)transaction rolls back and the writes are tried again.
+void write_events(const std::vector<const PendingEvent*>& events);
 
 }  // namespace av3::pg

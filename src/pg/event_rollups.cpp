@@ -71,34 +71,59 @@ Micros EventRollups::truncated(const char* unit, Micros at) {
     return output;
 }
 
-void EventRollups::count(const PendingEvent& event) {
-    const EventRollupFacts facts = event.context_text
-                                       ? event_rollup_facts(event.event_type, *event.context_text)
-                                       : event_rollup_facts(event.event_type, event.context);
-    // The hour of the minute: one truncation per distinct minute, not per event.
-    const Micros minute = truncated("minute", event.created_at);
-    const Micros hour = truncated("hour", minute);
-    for (const auto& [width, bucket] : {std::pair<int, Micros>{1, minute}, {60, hour}}) {
-        Counts& c = events_[EventKey{width, bucket, std::string(event.source),
-                                     std::string(event.event_type), facts.reason, facts.detail,
-                                     facts.per_restaurant ? event.restaurant_id : std::nullopt}];
-        c.events += 1;
-        if (facts.delay_ms) {
-            c.delay_ms_sum += *facts.delay_ms;
-            c.delay_ms_max = std::max(c.delay_ms_max.value_or(*facts.delay_ms), *facts.delay_ms);
-        }
-        if (facts.latency_ms) {
-            c.latency_ms_max =
-                std::max(c.latency_ms_max.value_or(*facts.latency_ms), *facts.latency_ms);
-        }
-        if (facts.in_latency_histogram) {
-            latencies_[LatencyKey{width, bucket, std::string(facts.latency_pipeline),
-                                  latency_histogram_bucket(facts.latency_ms, sql_ln_1_02())}] += 1;
+void EventRollups::Counts::add(const Counts& other) {
+    events += other.events;
+    delay_ms_sum += other.delay_ms_sum;
+    for (auto [mine, theirs] : {std::pair{&delay_ms_max, &other.delay_ms_max},
+                                std::pair{&latency_ms_max, &other.latency_ms_max}}) {
+        if (theirs->has_value()) {
+            *mine = std::max(mine->value_or(**theirs), **theirs);
         }
     }
 }
 
+void EventRollups::count(const PendingEvent& event) {
+    EventRollupFacts facts = event.context_text
+                                 ? event_rollup_facts(event.event_type, *event.context_text)
+                                 : event_rollup_facts(event.event_type, event.context);
+    const Micros minute = truncated("minute", event.created_at);
+    Counts& c = events_[EventKey{1, minute, event.source, event.event_type, std::move(facts.reason),
+                                 std::move(facts.detail),
+                                 facts.per_restaurant ? event.restaurant_id : std::nullopt}];
+    c.events += 1;
+    if (facts.delay_ms) {
+        c.delay_ms_sum += *facts.delay_ms;
+        c.delay_ms_max = std::max(c.delay_ms_max.value_or(*facts.delay_ms), *facts.delay_ms);
+    }
+    if (facts.latency_ms) {
+        c.latency_ms_max =
+            std::max(c.latency_ms_max.value_or(*facts.latency_ms), *facts.latency_ms);
+    }
+    if (facts.in_latency_histogram) {
+        latencies_[LatencyKey{1, minute, facts.latency_pipeline,
+                              latency_histogram_bucket(facts.latency_ms, sql_ln_1_02())}] += 1;
+    }
+}
+
+void EventRollups::add_hours() {
+    std::map<EventKey, Counts> hours;
+    for (const auto& [key, c] : events_) {
+        EventKey hour = key;
+        std::get<0>(hour) = 60;
+        std::get<1>(hour) = truncated("hour", std::get<1>(key));
+        hours[std::move(hour)].add(c);
+    }
+    events_.merge(hours);
+    std::map<LatencyKey, std::int64_t> latency_hours;
+    for (const auto& [key, n] : latencies_) {
+        const auto& [width, bucket, pipeline, latency_bucket] = key;
+        latency_hours[LatencyKey{60, truncated("hour", bucket), pipeline, latency_bucket}] += n;
+    }
+    latencies_.merge(latency_hours);
+}
+
 void EventRollups::flush() {
+    add_hours();
     const int writer = MyBackendId;
     if (!events_.empty()) {
         std::vector<int> widths, writers;
@@ -113,8 +138,8 @@ void EventRollups::flush() {
             const auto& [width, bucket, source, type, reason, detail, restaurant] = key;
             widths.push_back(width);
             buckets.push_back(bucket);
-            sources.push_back(source);
-            types.push_back(type);
+            sources.emplace_back(source);
+            types.emplace_back(type);
             reasons.push_back(reason.value_or(""));
             reason_nulls.push_back(!reason.has_value());
             details.push_back(detail.value_or(""));
@@ -154,7 +179,7 @@ void EventRollups::flush() {
             const auto& [width, bucket, pipeline, latency_bucket] = key;
             widths.push_back(width);
             buckets.push_back(bucket);
-            pipelines.push_back(pipeline);
+            pipelines.emplace_back(pipeline);
             latency_buckets.push_back(latency_bucket);
             writers.push_back(writer);
             counts.push_back(n);

@@ -14,6 +14,9 @@ namespace av3::pg {
 
 class EventRollups {
 public:
+    // Counts the event into its minute; the hours are summed from the minutes at flush().
+    // The event's source and type are kept by reference: count() and flush() run while the
+    // events they were counted from are alive.
     void count(const PendingEvent& event);
     // Adds the counts to the rollups (two statements at most) and clears them.
     void flush();
@@ -24,15 +27,19 @@ private:
         double delay_ms_sum = 0;
         std::optional<double> delay_ms_max;
         std::optional<double> latency_ms_max;
+        void add(const Counts& other);
     };
     // (width, bucket, source, event_type, reason, detail, restaurant_id)
-    using EventKey = std::tuple<int, Micros, std::string, std::string, std::optional<std::string>,
-                                std::optional<std::string>, std::optional<Uuid>>;
+    using EventKey =
+        std::tuple<int, Micros, std::string_view, std::string_view, std::optional<std::string>,
+                   std::optional<std::string>, std::optional<Uuid>>;
     // (width, bucket, pipeline, latency bucket)
-    using LatencyKey = std::tuple<int, Micros, std::string, int>;
+    using LatencyKey = std::tuple<int, Micros, std::string_view, int>;
 
     // date_trunc('minute' | 'hour', at) in the session's time zone, as the SQL computes it.
     Micros truncated(const char* unit, Micros at);
+    // The hour rows: the sums of the minute rows of each hour.
+    void add_hours();
 
     std::map<EventKey, Counts> events_;
     std::map<LatencyKey, std::int64_t> latencies_;
