@@ -279,7 +279,10 @@ std::string EventContext::render(std::size_t max_bytes) const {
     for (std::size_t i = 0; i < fields_.size(); ++i) {
         if (keys[i] == kEssentialKey) {
             values[i].clear();
-            append_json_string(values[i], shortened(fields_[i].text, max_bytes / 8));
+            // (A reason that is not a string becomes an empty one.)
+            const bool is_string = fields_[i].kind == Kind::String;
+            append_json_string(values[i],
+                               shortened(is_string ? fields_[i].text : "", max_bytes / 8));
         }
     }
     std::string last = rebuild(0);

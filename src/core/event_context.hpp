@@ -56,7 +56,8 @@ public:
     // The JSON text, at most max_bytes long (max_bytes < 64 is treated as 64).
     std::string render(std::size_t max_bytes) const;
 
-    // What json_fields(render(n), keys) finds when the context fits in n, read from the fields.
+    // What json_fields(render(n), keys) finds when the context fits in n, read from the fields
+    // (a Json field's text as given).
     void find(const std::string_view* keys, std::size_t count, std::optional<JsonField>* out) const;
 
 private:

@@ -43,7 +43,7 @@ struct DirectTarget {
 };
 
 // Sets the columns of row `row`: values[attnum - 1], nulls[attnum - 1]. Called inside the
-// guarded call: it may call Postgres (jsonb input, nextval) but must not own C++ objects.
+// guarded call: it may call Postgres (building a jsonb, nextval) but must not own C++ objects.
 using FillRow = void (*)(int row, Datum* values, bool* nulls, void* context);
 
 namespace detail {

@@ -66,10 +66,15 @@ void EventBuffer::add(std::string_view source, std::string_view event_type, Seve
     event.restaurant_id = restaurant_id;
     const auto max_bytes = static_cast<std::size_t>(settings::max_event_context_bytes);
     const std::vector<EventContext::Field>& fields = context.fields();
-    const bool holds_json = std::any_of(
-        fields.begin(), fields.end(),
-        [](const EventContext::Field& f) { return f.kind == EventContext::Kind::Json; });
-    if (context.fits(max_bytes) && !holds_json) {
+    // JSON built elsewhere, and a NUL byte (which jsonb_in refuses, as "\u0000"), go through
+    // the text and jsonb_in.
+    auto has_nul = [](const std::string& text) { return text.find('\0') != std::string::npos; };
+    const bool needs_text =
+        std::any_of(fields.begin(), fields.end(), [&](const EventContext::Field& f) {
+            return f.kind == EventContext::Kind::Json || has_nul(f.key) || has_nul(f.text) ||
+                   std::any_of(f.items.begin(), f.items.end(), has_nul);
+        });
+    if (context.fits(max_bytes) && !needs_text) {
         event.context = std::move(context);
     } else {
         event.context_text = context.render(max_bytes);

@@ -105,6 +105,8 @@ void EventRollups::count(const PendingEvent& event) {
     }
 }
 
+// (An hour's delay_ms_sum is the sum of its minutes' sums: the same as adding its events one by
+// one, as delays are whole milliseconds, which doubles add exactly.)
 void EventRollups::add_hours() {
     std::map<EventKey, Counts> hours;
     for (const auto& [key, c] : events_) {

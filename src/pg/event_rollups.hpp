@@ -15,8 +15,7 @@ namespace av3::pg {
 class EventRollups {
 public:
     // Counts the event into its minute; the hours are summed from the minutes at flush().
-    // The event's source and type are kept by reference: count() and flush() run while the
-    // events they were counted from are alive.
+    // The event's source and type are kept as the event's views of them (string literals).
     void count(const PendingEvent& event);
     // Adds the counts to the rollups (two statements at most) and clears them.
     void flush();

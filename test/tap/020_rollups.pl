@@ -119,6 +119,7 @@ $node->safe_psql('postgres', q{
         REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION count_events();
 });
 my $before = $node->safe_psql('postgres', 'SELECT count(*) FROM assignment_v3.observability_events');
+my $last_direct = $node->safe_psql('postgres', 'SELECT max(id) FROM assignment_v3.observability_events');
 traffic(2000, 100);
 ok($node->poll_query_until('postgres', $queue, '0'), 'more traffic is decided');
 is($node->safe_psql('postgres', 'SELECT sum(n) FROM seen_events'),
@@ -134,8 +135,8 @@ my $shapes = q{
            CASE jsonb_typeof(f.value) WHEN 'array' THEN jsonb_typeof(f.value -> 0) END AS element
     FROM assignment_v3.observability_events e, jsonb_each(e.context) f WHERE };
 $node->safe_psql('postgres', qq{
-    CREATE TABLE direct_shapes AS $shapes e.id <= $before;
-    CREATE TABLE sql_shapes AS $shapes e.id > $before});
+    CREATE TABLE direct_shapes AS $shapes e.id <= $last_direct;
+    CREATE TABLE sql_shapes AS $shapes e.id > $last_direct});
 my $both = q{FROM sql_shapes s WHERE EXISTS (SELECT FROM direct_shapes d WHERE (d.event_type, d.key) = (s.event_type, s.key))};
 ok($node->safe_psql('postgres', "SELECT count(*) $both") > 20,
    'many keys of the events were written both directly and with SQL (' . $node->safe_psql('postgres', "SELECT count(*) $both") . ')');
