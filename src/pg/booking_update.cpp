@@ -326,30 +326,11 @@ Outcome write_row(const BookingUpdate& row, const AttrNumber* attnums, Relation 
             ExecConstraints(rri, new_slot, estate);
         }
 
-        TM_FailureData failure;
-        LockTupleMode lock_mode;
-#if PG_VERSION_NUM >= 160000
-        TU_UpdateIndexes update_indexes = TU_None;
-#else
-        bool update_indexes = false;
-#endif
         estate->es_snapshot = snapshot;
-        const TM_Result result =
-            table_tuple_update(rel, &old_slot->tts_tid, new_slot, estate->es_output_cid, snapshot,
-                               InvalidSnapshot, true, &failure, &lock_mode, &update_indexes);
+        const ItemPointerData tid = old_slot->tts_tid;
         ExecClearTuple(old_slot);
-        if (result == TM_Ok && rri->ri_NumIndices > 0) {
-#if PG_VERSION_NUM >= 160000
-            if (update_indexes != TU_None) {
-                list_free(ExecInsertIndexTuples(rri, new_slot, estate, true, false, nullptr, NIL,
-                                                update_indexes == TU_Summarizing));
-            }
-#else
-            if (update_indexes) {
-                list_free(ExecInsertIndexTuples(rri, new_slot, estate, true, false, nullptr, NIL));
-            }
-#endif
-        }
+        const TM_Result result =
+            update_row_version(SingleTableWrite{estate, rri}, tid, new_slot, snapshot);
         ResetPerTupleExprContext(estate);
         estate->es_snapshot = InvalidSnapshot;
         UnregisterSnapshot(snapshot);

@@ -79,7 +79,9 @@ bool trigger_accounted(Relation rel, const Trigger& trigger, const DirectTarget&
            foreign_key_checked(rel, trigger.tgconstraint, target);
 }
 
-bool eligible(Relation rel, const DirectTarget& target) {
+}  // namespace
+
+bool direct_write_eligible(Relation rel, const DirectTarget& target) {
     // (A rule rewrites the statement: only an INSERT can apply it.)
     if (rel->rd_rel->relkind != RELKIND_RELATION || rel->rd_rel->relrowsecurity ||
         rel->rd_rel->relhasrules) {
@@ -109,6 +111,8 @@ bool eligible(Relation rel, const DirectTarget& target) {
     return true;
 }
 
+namespace {
+
 struct InsertCall {
     const DirectTarget* target;
     int rows;
@@ -122,7 +126,7 @@ bool insert_rows(const InsertCall& call) {
         return false;
     }
     Relation rel = table_open(relid, RowExclusiveLock);
-    if (!eligible(rel, *call.target)) {
+    if (!direct_write_eligible(rel, *call.target)) {
         table_close(rel, NoLock);
         return false;
     }
@@ -195,6 +199,36 @@ void end_single_table_write(const SingleTableWrite& write) {
     ExecCloseIndices(write.result_relation);
     ExecResetTupleTable(write.estate->es_tupleTable, false);
     FreeExecutorState(write.estate);
+}
+
+TM_Result update_row_version(const SingleTableWrite& write, ItemPointerData tid,
+                             TupleTableSlot* new_version, Snapshot snapshot) {
+    EState* estate = write.estate;
+    ResultRelInfo* rri = write.result_relation;
+    TM_FailureData failure;
+    LockTupleMode lock_mode;
+#if PG_VERSION_NUM >= 160000
+    TU_UpdateIndexes update_indexes = TU_None;
+#else
+    bool update_indexes = false;
+#endif
+    const TM_Result result =
+        table_tuple_update(rri->ri_RelationDesc, &tid, new_version, estate->es_output_cid, snapshot,
+                           InvalidSnapshot, true, &failure, &lock_mode, &update_indexes);
+    if (result != TM_Ok || rri->ri_NumIndices == 0) {
+        return result;
+    }
+#if PG_VERSION_NUM >= 160000
+    if (update_indexes != TU_None) {
+        list_free(ExecInsertIndexTuples(rri, new_version, estate, true, false, nullptr, NIL,
+                                        update_indexes == TU_Summarizing));
+    }
+#else
+    if (update_indexes) {
+        list_free(ExecInsertIndexTuples(rri, new_version, estate, true, false, nullptr, NIL));
+    }
+#endif
+    return result;
 }
 
 namespace detail {

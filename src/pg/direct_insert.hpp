@@ -61,6 +61,10 @@ bool direct_insert(const DirectTarget& target, int rows, Fill& fill) {
         &fill);
 }
 
+// Whether `rel` is a table the caller may write directly (the rules above, inserts' triggers
+// accounted for): inside a guarded call.
+bool direct_write_eligible(Relation rel, const DirectTarget& target);
+
 // The executor state COPY and logical replication's apply set up to write one table: its range
 // table entry (with the columns an update changes, which tell index insertion what did not
 // change), the result relation and its open indexes. For the direct writes (this one and
@@ -71,6 +75,12 @@ struct SingleTableWrite {
 };
 SingleTableWrite begin_single_table_write(Relation rel, Bitmapset* updated_columns);
 void end_single_table_write(const SingleTableWrite& write);
+
+// Writes `new_version` of the row at `tid` as UPDATE's table access does (waiting for a
+// concurrent writer, under `snapshot`), and its index entries where the update is not HOT.
+// TM_Ok when written; otherwise what the table access method reported, nothing written.
+TM_Result update_row_version(const SingleTableWrite& write, ItemPointerData tid,
+                             TupleTableSlot* new_version, Snapshot snapshot);
 
 // The sequence behind an identity column, for the caller's fill to take values from with
 // nextval_internal() (INSERT privilege on the table is what an identity column asks for).

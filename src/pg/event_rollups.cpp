@@ -1,7 +1,10 @@
 #include "pg/event_rollups.hpp"
 
 #include "core/event_rollup.hpp"
+#include "pg/rollup_update.hpp"
 #include "pg/spi.hpp"
+
+#include <algorithm>
 
 extern "C" {
 #include "utils/fmgrprotos.h"
@@ -127,7 +130,19 @@ void EventRollups::add_hours() {
 void EventRollups::flush() {
     add_hours();
     const int writer = MyBackendId;
-    if (!events_.empty()) {
+    // The rows that exist take their counts directly; the upsert makes the others.
+    std::vector<RollupAddition> additions;
+    additions.reserve(events_.size());
+    for (const auto& [key, c] : events_) {
+        const auto& [width, bucket, source, type, reason, detail, restaurant] = key;
+        additions.push_back(RollupAddition{width, bucket, source, type, reason ? &*reason : nullptr,
+                                           detail ? &*detail : nullptr,
+                                           restaurant ? &*restaurant : nullptr, writer, c.events,
+                                           c.delay_ms_sum, c.delay_ms_max, c.latency_ms_max});
+    }
+    std::vector<char> added;
+    add_to_existing_rollups(additions, added);
+    if (std::find(added.begin(), added.end(), 0) != added.end()) {
         std::vector<int> widths, writers;
         std::vector<Micros> buckets;
         std::vector<std::string> sources, types, reasons, details;
@@ -136,7 +151,11 @@ void EventRollups::flush() {
         std::vector<Uuid> restaurants;
         std::vector<std::int64_t> counts;
         std::vector<double> delay_sums, delay_maxes, latency_maxes;
+        std::size_t i = 0;
         for (const auto& [key, c] : events_) {
+            if (added[i++]) {
+                continue;
+            }
             const auto& [width, bucket, source, type, reason, detail, restaurant] = key;
             widths.push_back(width);
             buckets.push_back(bucket);
@@ -170,8 +189,8 @@ void EventRollups::flush() {
             {float8_array_datum(delay_maxes, &delay_max_nulls), false},
             {float8_array_datum(latency_maxes, &latency_max_nulls), false},
         });
-        events_.clear();
     }
+    events_.clear();
     if (!latencies_.empty()) {
         std::vector<int> widths, latency_buckets, writers;
         std::vector<Micros> buckets;

@@ -72,6 +72,15 @@ ok($node->safe_psql('postgres', q{SELECT coalesce(sum(calls), 0) FROM pg_stat_st
     WHERE query LIKE '%FROM ONLY assignment_v3.restaurant_tables t%FOR KEY SHARE%'}) > 0,
    'locking the tables each batch seats at, once per batch');
 integrity_holds('written directly');
+# The rollup rows that exist take a batch's counts without the upsert statement: every rollup
+# row written (inserted or updated, as the table's statistics count them) beyond the rows that
+# statement wrote was written directly.
+ok($node->poll_query_until('postgres', q{
+    SELECT (SELECT n_tup_ins + n_tup_upd FROM pg_stat_user_tables
+            WHERE relid = 'assignment_v3_internal.event_rollup'::regclass)
+         > (SELECT coalesce(sum(rows), 0) FROM pg_stat_statements
+            WHERE query LIKE 'INSERT INTO assignment_v3_internal.event_rollup%')}, 't'),
+   'rollup rows that exist are updated without the upsert statement');
 
 # An operator's seating goes the same way.
 $node->safe_psql('postgres', q{
