@@ -11,6 +11,7 @@ extern "C" {
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_am.h"
+#include "common/int.h"
 #include "executor/executor.h"
 #include "utils/acl.h"
 #include "utils/fmgroids.h"
@@ -20,6 +21,7 @@ extern "C" {
 }
 
 #include <algorithm>
+#include <cmath>
 
 namespace av3::pg {
 
@@ -74,7 +76,8 @@ Oid rollup_key_index(Relation rel) {
     Relation index = index_open(index_id, RowExclusiveLock);
     bool matches = index->rd_index->indrelid == RelationGetRelid(rel) &&
                    index->rd_index->indisunique && index->rd_index->indnullsnotdistinct &&
-                   index->rd_index->indisvalid && index->rd_index->indnkeyatts == kKeyLength &&
+                   index->rd_index->indimmediate && index->rd_index->indisvalid &&
+                   index->rd_index->indnkeyatts == kKeyLength &&
                    index->rd_rel->relam == BTREE_AM_OID;
     for (int i = 0; matches && i < kKeyLength; ++i) {
         matches = index->rd_index->indkey.values[i] == kKeyColumns[i] + 1;
@@ -159,8 +162,16 @@ bool add_to_row(const RollupAddition& row, Relation rel, Relation index, Snapsho
         ExecClearTuple(old_slot);
         return false;  // (NOT NULL columns: someone else's row; the upsert raises what it raises)
     }
-    values[kEvents] = Int64GetDatum(DatumGetInt64(values[kEvents]) + row.events);
-    values[kDelayMsSum] = Float8GetDatum(DatumGetFloat8(values[kDelayMsSum]) + row.delay_ms_sum);
+    // (An overflow is the upsert's to raise, as int8pl and float8pl do.)
+    int64 events = 0;
+    const double delay_ms_sum = DatumGetFloat8(values[kDelayMsSum]) + row.delay_ms_sum;
+    if (pg_add_s64_overflow(DatumGetInt64(values[kEvents]), row.events, &events) ||
+        (std::isinf(delay_ms_sum) && !std::isinf(DatumGetFloat8(values[kDelayMsSum])))) {
+        ExecClearTuple(old_slot);
+        return false;
+    }
+    values[kEvents] = Int64GetDatum(events);
+    values[kDelayMsSum] = Float8GetDatum(delay_ms_sum);
     take_greatest(&values[kDelayMsMax], &nulls[kDelayMsMax], row.delay_ms_max);
     take_greatest(&values[kLatencyMsMax], &nulls[kLatencyMsMax], row.latency_ms_max);
     ExecStoreVirtualTuple(new_slot);
@@ -191,7 +202,8 @@ void add_rows(const UpdateCall& call) {
         return;
     }
     Relation rel = table_open(relid, RowExclusiveLock);
-    const AclMode wanted = ACL_UPDATE | ACL_SELECT;
+    // The rights the upsert needs, whichever of its paths a row takes.
+    const AclMode wanted = ACL_INSERT | ACL_UPDATE | ACL_SELECT;
     const Oid index_id = rel->trigdesc == nullptr && direct_write_eligible(rel, rollup_table()) &&
                                  pg_class_aclmask(relid, GetUserId(), wanted, ACLMASK_ALL) == wanted
                              ? rollup_key_index(rel)
