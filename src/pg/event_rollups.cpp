@@ -57,6 +57,59 @@ double sql_ln_1_02() {
     return value;
 }
 
+// The upsert of the rows not `added` directly (none: no statement).
+void add_event_counts_by_sql(const std::vector<RollupAddition>& rows,
+                             const std::vector<char>& added) {
+    if (std::find(added.begin(), added.end(), 0) == added.end()) {
+        return;
+    }
+    std::vector<int> widths, writers;
+    std::vector<Micros> buckets;
+    std::vector<std::string> sources, types, reasons, details;
+    std::vector<bool> reason_nulls, detail_nulls, restaurant_nulls, delay_max_nulls,
+        latency_max_nulls;
+    std::vector<Uuid> restaurants;
+    std::vector<std::int64_t> counts;
+    std::vector<double> delay_sums, delay_maxes, latency_maxes;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        if (added[i]) {
+            continue;
+        }
+        const RollupAddition& r = rows[i];
+        widths.push_back(r.width);
+        buckets.push_back(r.bucket);
+        sources.emplace_back(r.source);
+        types.emplace_back(r.event_type);
+        reasons.push_back(r.reason ? *r.reason : "");
+        reason_nulls.push_back(r.reason == nullptr);
+        details.push_back(r.detail ? *r.detail : "");
+        detail_nulls.push_back(r.detail == nullptr);
+        restaurants.push_back(r.restaurant_id ? *r.restaurant_id : Uuid{});
+        restaurant_nulls.push_back(r.restaurant_id == nullptr);
+        writers.push_back(r.writer);
+        counts.push_back(r.events);
+        delay_sums.push_back(r.delay_ms_sum);
+        delay_maxes.push_back(r.delay_ms_max.value_or(0));
+        delay_max_nulls.push_back(!r.delay_ms_max.has_value());
+        latency_maxes.push_back(r.latency_ms_max.value_or(0));
+        latency_max_nulls.push_back(!r.latency_ms_max.has_value());
+    }
+    add_event_counts().run({
+        {int4_array_datum(widths), false},
+        {timestamptz_array_datum(buckets), false},
+        {text_array_datum(sources), false},
+        {text_array_datum(types), false},
+        {text_array_datum(reasons, &reason_nulls), false},
+        {text_array_datum(details, &detail_nulls), false},
+        {uuid_array_datum(restaurants, restaurant_nulls), false},
+        {int4_array_datum(writers), false},
+        {int8_array_datum(counts), false},
+        {float8_array_datum(delay_sums), false},
+        {float8_array_datum(delay_maxes, &delay_max_nulls), false},
+        {float8_array_datum(latency_maxes, &latency_max_nulls), false},
+    });
+}
+
 }  // namespace
 
 Micros EventRollups::truncated(const char* unit, Micros at) {
@@ -93,15 +146,7 @@ void EventRollups::count(const PendingEvent& event) {
     Counts& c = events_[EventKey{1, minute, event.source, event.event_type, std::move(facts.reason),
                                  std::move(facts.detail),
                                  facts.per_restaurant ? event.restaurant_id : std::nullopt}];
-    c.events += 1;
-    if (facts.delay_ms) {
-        c.delay_ms_sum += *facts.delay_ms;
-        c.delay_ms_max = std::max(c.delay_ms_max.value_or(*facts.delay_ms), *facts.delay_ms);
-    }
-    if (facts.latency_ms) {
-        c.latency_ms_max =
-            std::max(c.latency_ms_max.value_or(*facts.latency_ms), *facts.latency_ms);
-    }
+    c.add(Counts{1, facts.delay_ms.value_or(0), facts.delay_ms, facts.latency_ms});
     if (facts.in_latency_histogram) {
         latencies_[LatencyKey{1, minute, facts.latency_pipeline,
                               latency_histogram_bucket(facts.latency_ms, sql_ln_1_02())}] += 1;
@@ -142,54 +187,7 @@ void EventRollups::flush() {
     }
     std::vector<char> added;
     add_to_existing_rollups(additions, added);
-    if (std::find(added.begin(), added.end(), 0) != added.end()) {
-        std::vector<int> widths, writers;
-        std::vector<Micros> buckets;
-        std::vector<std::string> sources, types, reasons, details;
-        std::vector<bool> reason_nulls, detail_nulls, restaurant_nulls, delay_max_nulls,
-            latency_max_nulls;
-        std::vector<Uuid> restaurants;
-        std::vector<std::int64_t> counts;
-        std::vector<double> delay_sums, delay_maxes, latency_maxes;
-        std::size_t i = 0;
-        for (const auto& [key, c] : events_) {
-            if (added[i++]) {
-                continue;
-            }
-            const auto& [width, bucket, source, type, reason, detail, restaurant] = key;
-            widths.push_back(width);
-            buckets.push_back(bucket);
-            sources.emplace_back(source);
-            types.emplace_back(type);
-            reasons.push_back(reason.value_or(""));
-            reason_nulls.push_back(!reason.has_value());
-            details.push_back(detail.value_or(""));
-            detail_nulls.push_back(!detail.has_value());
-            restaurants.push_back(restaurant.value_or(Uuid{}));
-            restaurant_nulls.push_back(!restaurant.has_value());
-            writers.push_back(writer);
-            counts.push_back(c.events);
-            delay_sums.push_back(c.delay_ms_sum);
-            delay_maxes.push_back(c.delay_ms_max.value_or(0));
-            delay_max_nulls.push_back(!c.delay_ms_max.has_value());
-            latency_maxes.push_back(c.latency_ms_max.value_or(0));
-            latency_max_nulls.push_back(!c.latency_ms_max.has_value());
-        }
-        add_event_counts().run({
-            {int4_array_datum(widths), false},
-            {timestamptz_array_datum(buckets), false},
-            {text_array_datum(sources), false},
-            {text_array_datum(types), false},
-            {text_array_datum(reasons, &reason_nulls), false},
-            {text_array_datum(details, &detail_nulls), false},
-            {uuid_array_datum(restaurants, restaurant_nulls), false},
-            {int4_array_datum(writers), false},
-            {int8_array_datum(counts), false},
-            {float8_array_datum(delay_sums), false},
-            {float8_array_datum(delay_maxes, &delay_max_nulls), false},
-            {float8_array_datum(latency_maxes, &latency_max_nulls), false},
-        });
-    }
+    add_event_counts_by_sql(additions, added);
     events_.clear();
     if (!latencies_.empty()) {
         std::vector<int> widths, latency_buckets, writers;
