@@ -21,9 +21,20 @@ constexpr Micros kDay = 24 * 60 * kMicrosPerMinute;
 // constraints): a seating overlapping [lo, hi) starts in [lo - 28 hours, hi).
 constexpr Micros kLongestSeating = 28 * 60 * kMicrosPerMinute;
 constexpr std::size_t kMaxCachedSeats = 200000;  // about 12 MB
+// A day not seen yet is read with the rest of its week (runs of this many days from Postgres'
+// epoch, 2000-01-01, a Saturday): the bookings of a batch fall on scattered days, and the next
+// batches at the same restaurant ask for the days around them. A statement per day or two
+// read was the costliest of a batch (docs/BENCHMARKS.md); a week of one restaurant's seatings
+// is a few hundred rows.
+constexpr std::int64_t kDaysPerRead = 7;
+
+// Floor division: days and weeks before the epoch count down from -1, not from 0.
+std::int64_t floor_div(std::int64_t a, std::int64_t b) {
+    return a >= 0 ? a / b : -((-a + b - 1) / b);
+}
 
 std::int64_t day_of(Micros at) {
-    return at >= 0 ? at / kDay : -((-at + kDay - 1) / kDay);
+    return floor_div(at, kDay);
 }
 
 // The seatings starting in whole days [from, to) of a restaurant: one range scan of
@@ -178,8 +189,14 @@ std::vector<BusySeat> ScheduleCache::busy_or_throw(const Uuid& restaurant_id,
     std::vector<std::int64_t> missing;
     for (const Interval& i : intervals) {
         for (std::int64_t d = day_of(i.lower - kLongestSeating); d <= day_of(i.upper - 1); ++d) {
-            if (entry->days.count(d) == 0 && (missing.empty() || missing.back() != d)) {
-                missing.push_back(d);
+            if (entry->days.count(d) != 0) {
+                continue;
+            }
+            const std::int64_t week = floor_div(d, kDaysPerRead) * kDaysPerRead;
+            for (std::int64_t w = week; w < week + kDaysPerRead; ++w) {
+                if (entry->days.count(w) == 0 && (missing.empty() || missing.back() != w)) {
+                    missing.push_back(w);
+                }
             }
         }
     }

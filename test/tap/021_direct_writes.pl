@@ -159,5 +159,39 @@ ok($node->poll_query_until('postgres', q{SELECT assignment_state FROM assignment
 ok(inserts_by_sql() > 0, 'by an INSERT, which checks the DBA\'s key');
 integrity_holds('with a DBA\'s foreign key');
 
+# What a backend has read of a restaurant's seatings it keeps between transactions
+# (src/pg/schedule_cache.hpp), and a day it has not seen it reads with the rest of its week
+# (Saturday to Friday: weeks from Postgres' epoch). A session in a database the workers do not
+# serve decides its bookings itself, a transaction each; the schedule statement's calls are
+# counted after each.
+$node->safe_psql('postgres', 'CREATE DATABASE sessions');
+$node->safe_psql('sessions', 'CREATE EXTENSION assignment_v3 CASCADE');
+$node->safe_psql('sessions', 'CREATE EXTENSION pg_stat_statements');
+my $session = $node->safe_psql('sessions', q{
+    SET assignment_v3.restaurant_rate_limit = 0;
+    INSERT INTO assignment_v3.restaurants (id, name) VALUES ('a0000000-0000-0000-0000-000000000001', 'Weekly');
+    INSERT INTO assignment_v3.restaurant_tables (restaurant_id, label, capacity)
+    SELECT 'a0000000-0000-0000-0000-000000000001', 'T' || g, 4 FROM generate_series(1, 4) g;
+    CREATE FUNCTION pg_temp.decide(VARIADIC days timestamptz[]) RETURNS text LANGUAGE sql AS $$
+        INSERT INTO assignment_v3.bookings (restaurant_id, party_size, start_at, end_at, next_attempt_at)
+        SELECT 'a0000000-0000-0000-0000-000000000001', 2, d, d + interval '2 hours', '2000-01-01' FROM unnest(days) d;
+        SELECT (SELECT count(*) FROM assignment_v3.process_pending() WHERE outcome = 'confirmed') || ' seated' $$;
+    CREATE FUNCTION pg_temp.reads() RETURNS bigint LANGUAGE sql AS $$
+        SELECT coalesce(sum(calls), 0) FROM pg_stat_statements
+        WHERE query LIKE 'SELECT a.booking_id, a.table_id, pg_catalog.lower(a.during)%'
+          AND dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) $$;
+    SELECT pg_stat_statements_reset();
+    SELECT pg_temp.decide('2031-03-07 19:00+00') || ', ' || pg_temp.reads() || ' read';
+    SELECT pg_temp.decide('2031-03-03 19:00+00', '2031-03-05 20:00+00') || ', ' || pg_temp.reads() || ' read';
+    SELECT pg_temp.decide('2031-03-14 19:00+00') || ', ' || pg_temp.reads() || ' read';
+    DELETE FROM assignment_v3.table_assignments WHERE booking_id = '00000000-0000-0000-0000-000000000000';
+    SELECT pg_temp.decide('2031-03-11 19:00+00') || ', ' || pg_temp.reads() || ' read';
+    SELECT count(*) FROM assignment_v3.check_invariants();
+});
+$session =~ s/^\n+//;    # (the reset's empty result)
+is($session, join("\n", '1 seated, 1 read', '2 seated, 1 read', '1 seated, 2 read', '1 seated, 3 read', '0'),
+   'a session reads a week of seatings when it first needs a day of it, and no more for that week '
+   . 'until someone else\'s statement over table_assignments makes it forget');
+
 $node->stop('fast');
 done_testing();
