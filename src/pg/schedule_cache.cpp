@@ -188,15 +188,12 @@ std::vector<BusySeat> ScheduleCache::busy_or_throw(const Uuid& restaurant_id,
     }
     std::vector<std::int64_t> missing;
     for (const Interval& i : intervals) {
-        for (std::int64_t d = day_of(i.lower - kLongestSeating); d <= day_of(i.upper - 1); ++d) {
-            if (entry->days.count(d) != 0) {
-                continue;
-            }
-            const std::int64_t week = floor_div(d, kDaysPerRead) * kDaysPerRead;
-            for (std::int64_t w = week; w < week + kDaysPerRead; ++w) {
-                if (entry->days.count(w) == 0 && (missing.empty() || missing.back() != w)) {
-                    missing.push_back(w);
-                }
+        // Days are loaded in whole weeks, so a week is either all there or read whole.
+        const std::int64_t first = floor_div(day_of(i.lower - kLongestSeating), kDaysPerRead);
+        const std::int64_t last = floor_div(day_of(i.upper - 1), kDaysPerRead);
+        for (std::int64_t d = first * kDaysPerRead; d < (last + 1) * kDaysPerRead; ++d) {
+            if (entry->days.count(d) == 0) {
+                missing.push_back(d);
             }
         }
     }
