@@ -129,9 +129,28 @@ void push_string(JsonbParseState** state, JsonbIteratorToken token, const std::s
     pushJsonbValue(state, token, &value);
 }
 
+// A JSON number as numeric_in reads it. Most are whole numbers (versions, attempts, delays in
+// milliseconds): those are converted directly, as numeric_in would store them (scale 0), without
+// parsing the text; anything else goes through numeric_in.
+Numeric number_numeric(const std::string& text) {
+    const std::size_t digits_from = !text.empty() && text[0] == '-' ? 1 : 0;
+    const std::size_t digits = text.size() - digits_from;
+    if (digits >= 1 && digits <= 18 &&
+        std::all_of(text.begin() + static_cast<std::ptrdiff_t>(digits_from), text.end(),
+                    [](char c) { return c >= '0' && c <= '9'; })) {
+        std::int64_t magnitude = 0;
+        for (std::size_t i = digits_from; i < text.size(); ++i) {
+            magnitude = magnitude * 10 + (text[i] - '0');  // at most 18 digits: no overflow
+        }
+        return int64_to_numeric(digits_from ? -magnitude : magnitude);
+    }
+    return DatumGetNumeric(DirectFunctionCall3(numeric_in, CStringGetDatum(text.c_str()),
+                                               ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
+}
+
 // The context's jsonb, built from its fields as jsonb_in would build it from their text: the
 // same pushJsonbValue calls (which sort the keys and keep the last of a repeated one), numbers
-// through numeric_in of the same text. Inside the guarded call: owns no C++ objects.
+// as numeric_in reads their text (number_numeric). Inside the guarded call: owns no C++ objects.
 Datum context_jsonb(const PendingEvent& e) {
     if (e.context_text) {
         return DirectFunctionCall1(jsonb_in, CStringGetDatum(e.context_text->c_str()));
@@ -154,9 +173,7 @@ Datum context_jsonb(const PendingEvent& e) {
                 continue;
             case EventContext::Kind::Number:
                 value.type = jbvNumeric;
-                value.val.numeric = DatumGetNumeric(
-                    DirectFunctionCall3(numeric_in, CStringGetDatum(field.text.c_str()),
-                                        ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
+                value.val.numeric = number_numeric(field.text);
                 break;
             case EventContext::Kind::Bool:
                 value.type = jbvBool;

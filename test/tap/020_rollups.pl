@@ -144,6 +144,15 @@ is($node->safe_psql('postgres', qq{SELECT string_agg(format('%s %s %s %s %s', ev
     $both AND NOT EXISTS (SELECT FROM direct_shapes d WHERE (d.event_type, d.key, d.type) = (s.event_type, s.key, s.type)
                             AND d.scale IS NOT DISTINCT FROM s.scale AND d.element IS NOT DISTINCT FROM s.element)}), '',
    'with the same types, number scales and element types');
+# And each directly written context is stored exactly as jsonb_in stores its text: the same
+# size on disk (numbers converted without their text are numerics of the same form) and text.
+$node->safe_psql('postgres', qq{
+    CREATE TABLE reparsed AS SELECT id, context, context::text::jsonb AS parsed
+    FROM assignment_v3.observability_events WHERE id <= $last_direct});
+is($node->safe_psql('postgres', q{
+    SELECT count(*) FROM reparsed
+    WHERE pg_column_size(context) <> pg_column_size(parsed) OR context::text <> parsed::text
+       OR context <> parsed}), '0', 'stored as jsonb_in stores the same text');
 
 # A DBA adds a column with a default (the direct write does not fill it: SQL does), then drops it
 # (a dropped column shifts nothing the direct write fills by position: SQL again).
