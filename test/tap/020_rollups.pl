@@ -29,6 +29,12 @@ $node->safe_psql('postgres', 'CREATE EXTENSION assignment_v3 CASCADE');
 # With the rollup trigger off, only the workers' own counting can keep the rollups: rollups equal
 # to a recount then prove that every event was written directly and counted in C++.
 $node->safe_psql('postgres', 'ALTER TABLE assignment_v3.observability_events DISABLE TRIGGER observability_events_roll_up');
+# A DBA's own index on the events, partial and on an expression: the direct write makes its
+# entries as INSERT would (checked below with amcheck, against the heap).
+$node->safe_psql('postgres', q{
+    CREATE EXTENSION amcheck;
+    CREATE INDEX dba_retry_reasons ON assignment_v3.observability_events ((context->>'reason'), created_at)
+        WHERE event_type LIKE 'coordinator.%'});
 create_city($node, 'Count');
 $node->safe_psql('postgres', q{
     INSERT INTO assignment_v3.restaurant_rollout
@@ -106,6 +112,26 @@ sub rollups_equal_a_recount {
        '0', "$when: the latency histogram equals a recount");
 }
 rollups_equal_a_recount('written directly, the rollup trigger off');
+
+# Every index of the events holds exactly the entries of the rows written directly (the
+# entries go in one index at a time: src/pg/direct_insert.cpp), the DBA's partial one too.
+is($node->safe_psql('postgres', q{
+    SELECT string_agg(b.relname, ', ' ORDER BY b.relname)
+    FROM (SELECT c.oid, c.relname
+          FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam
+          WHERE i.indrelid = 'assignment_v3.observability_events'::regclass AND a.amname = 'btree'
+          OFFSET 0) b,
+         LATERAL (SELECT bt_index_check(b.oid, true)) checked}),
+   'dba_retry_reasons, observability_events_booking_idx, observability_events_pkey, observability_events_source_created_at_idx',
+   'every btree index of the events matches the heap (amcheck, heapallindexed)');
+my $by_reason = q{SELECT count(*) FROM assignment_v3.observability_events
+    WHERE event_type LIKE 'coordinator.%' AND context->>'reason' = 'rate_limited'};
+my $through_index = $node->safe_psql('postgres', "SET enable_seqscan = off; SET enable_bitmapscan = off; $by_reason");
+like($node->safe_psql('postgres', "SET enable_seqscan = off; SET enable_bitmapscan = off; EXPLAIN (COSTS OFF) $by_reason"),
+     qr/dba_retry_reasons/, 'read through the DBA\'s index');
+ok($through_index > 0, "the DBA's partial index finds rate-limited retries ($through_index)");
+is($through_index, $node->safe_psql('postgres', "SET enable_indexscan = off; SET enable_bitmapscan = off; $by_reason"),
+   'as many as a scan of the table finds');
 
 # Someone's own trigger on the events: it sees every event the workers write from now on, and
 # the rollup trigger (on again) counts them.
