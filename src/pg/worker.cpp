@@ -24,6 +24,10 @@ extern "C" {
 #include "utils/wait_event.h"
 }
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 namespace av3::pg {
 
 namespace {
@@ -35,6 +39,20 @@ constexpr long kMaxErrorSleepMs = 10000;
 constexpr TimestampTz kKillSwitchLookUs = USECS_PER_SEC;
 
 std::uint32_t g_generation = 0;
+
+// Each batch's transaction builds a few megabytes (its events' rows and jsonb, the tuples it
+// writes) in memory contexts deleted at commit. With glibc's defaults, the blocks freed then go
+// back to the kernel (large ones unmapped, the heap's top trimmed), and the next batch faults
+// every page in again, zeroed: in a worker's profile, 7 % of its time in page faults and 1.4 %
+// in brk(). A worker keeps what it freed instead, up to the sizes below; its resident memory is
+// then the largest batch's, which the benchmark measures (section 7).
+void keep_memory_between_batches() {
+#if defined(__GLIBC__)
+    constexpr int kKeptBytes = 32 * 1024 * 1024;
+    mallopt(M_MMAP_THRESHOLD, kKeptBytes);  // a fixed threshold: no block is unmapped below it
+    mallopt(M_TRIM_THRESHOLD, kKeptBytes);
+#endif
+}
 
 WorkerSlot& my_slot() {
     return shared_state()->workers[my_worker_slot()];
@@ -329,6 +347,7 @@ using namespace av3::pg;
 void av3_worker_main(Datum main_arg) {
     const int slot_number = DatumGetInt32(main_arg);
     memcpy(&g_generation, MyBgworkerEntry->bgw_extra, sizeof g_generation);
+    keep_memory_between_batches();
     pqsignal(SIGHUP, SignalHandlerForConfigReload);
     pqsignal(SIGTERM, die);
     BackgroundWorkerUnblockSignals();
