@@ -45,12 +45,29 @@ std::uint32_t g_generation = 0;
 // back to the kernel (large ones unmapped, the heap's top trimmed), and the next batch faults
 // every page in again, zeroed: in a worker's profile, 7 % of its time in page faults and 1.4 %
 // in brk(). A worker keeps what it freed instead, up to the sizes below; its resident memory is
-// then the largest batch's, which the benchmark measures (section 7).
+// then the largest batch's, which the benchmark measures (section 7), until it goes idle:
+// release_memory_when_idle().
 void keep_memory_between_batches() {
 #if defined(__GLIBC__)
     constexpr int kKeptBytes = 32 * 1024 * 1024;
-    mallopt(M_MMAP_THRESHOLD, kKeptBytes);  // a fixed threshold: no block is unmapped below it
-    mallopt(M_TRIM_THRESHOLD, kKeptBytes);
+    if (mallopt(M_MMAP_THRESHOLD, kKeptBytes) != 1 || mallopt(M_TRIM_THRESHOLD, kKeptBytes) != 1) {
+        elog(DEBUG1, "assignment_v3: glibc refused the worker's malloc thresholds");
+    }
+#endif
+}
+
+// A worker about to sleep hands back what its batches kept (a large batch_size, or one
+// long-lived allocation above freed blocks, would otherwise pin the peak for the worker's
+// life); at most once a second, so that a worker woken for every few bookings under a steady
+// load does not fault its memory in again for each batch.
+void release_memory_when_idle() {
+#if defined(__GLIBC__)
+    static TimestampTz last_release = 0;
+    const TimestampTz now = GetCurrentTimestamp();
+    if (now - last_release >= USECS_PER_SEC) {
+        malloc_trim(0);
+        last_release = now;
+    }
 #endif
 }
 
@@ -439,6 +456,7 @@ void av3_worker_main(Datum main_arg) {
             sleep_ms = std::max(0L, std::min(sleep_ms, until_duty));
         }
         if (sleep_ms > 0) {
+            release_memory_when_idle();
             set_state(step.kind == LoopStep::Failed    ? WorkerState::Backoff
                       : step.kind == LoopStep::Waiting ? WorkerState::Paused
                                                        : WorkerState::Idle);

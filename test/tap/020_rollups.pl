@@ -130,7 +130,7 @@ my $through_index = $node->safe_psql('postgres', "SET enable_seqscan = off; SET 
 like($node->safe_psql('postgres', "SET enable_seqscan = off; SET enable_bitmapscan = off; EXPLAIN (COSTS OFF) $by_reason"),
      qr/dba_retry_reasons/, 'read through the DBA\'s index');
 ok($through_index > 0, "the DBA's partial index finds rate-limited retries ($through_index)");
-is($through_index, $node->safe_psql('postgres', "SET enable_indexscan = off; SET enable_bitmapscan = off; $by_reason"),
+is($through_index, $node->safe_psql('postgres', "SET enable_indexscan = off; SET enable_bitmapscan = off; SET enable_indexonlyscan = off; $by_reason"),
    'as many as a scan of the table finds');
 
 # Someone's own trigger on the events: it sees every event the workers write from now on, and
