@@ -1,0 +1,2 @@
+-- Baseline: the schema as shipped (nothing changed).
+SELECT 1;
