@@ -197,6 +197,7 @@ BatchResult run_batch(int limit) {
     BatchResult out = claim_and_process([&] { return claim_bookings(plan); },
                                         [](const ClaimResult& c) { return c.probe_used; });
     out.due_elsewhere = plan.due_elsewhere;
+    out.restaurants = plan.restaurants;
     if (admission == Admission::Probe && out.results.empty()) {
         release_unused_probe(now);
     }

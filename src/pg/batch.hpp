@@ -14,6 +14,7 @@ struct BatchResult {
     int claimed = 0;
     bool due_elsewhere = false;
     int shadow_plans = 0;
+    std::vector<Uuid> restaurants;  // whose locks the batch took (run_batch())
 };
 
 // Claims up to `limit` due bookings and processes them (the worker's loop body; also

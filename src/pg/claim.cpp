@@ -1,5 +1,6 @@
 #include "pg/claim.hpp"
 
+#include "core/restaurant_share.hpp"
 #include "pg/restaurant_lock.hpp"
 #include "pg/settings.hpp"
 #include "pg/shared_state.hpp"
@@ -130,14 +131,14 @@ ClaimPlan plan_claim(const ClaimRequest& request) {
         it->bookings.push_back(due[i].uuid(1));
     }
 
-    // Each worker serves its own share of the restaurants first (by a stable hash), then, with
-    // room left in the batch, anyone's: two workers rarely want the same restaurant's lock, and
-    // a worker's schedule cache (pg/schedule_cache.hpp) stays current for the restaurants it
-    // keeps serving. The window is the oldest due bookings either way.
+    // Each worker serves its own share of the restaurants first (core/restaurant_share.hpp:
+    // by a stable hash, or those it keeps), then, with room left in the batch, anyone's. The
+    // window is the oldest due bookings either way.
     const int slot = my_worker_slot();
     const int shares = std::max(1, settings::max_parallel);
     auto own = [&](const Uuid& restaurant) {
-        return slot < 0 || static_cast<int>(restaurant.stable_hash() % shares) == slot % shares;
+        return serves_first(restaurant.stable_hash(), restaurant_keeper(restaurant, request.now),
+                            slot, shares);
     };
     int total = 0;
     bool probe_planned = false;

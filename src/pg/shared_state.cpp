@@ -1,5 +1,7 @@
 #include "pg/shared_state.hpp"
 
+#include "core/restaurant_share.hpp"
+
 extern "C" {
 #include "commands/dbcommands.h"
 }
@@ -42,6 +44,9 @@ void startup_shared_memory() {
             pg_atomic_init_u64(&generation, 1);
         }
         pg_atomic_init_u64(&g_state->schedules_generation, 1);
+        for (pg_atomic_uint64& keeper : g_state->restaurant_keepers) {
+            pg_atomic_init_u64(&keeper, 0);
+        }
     }
     LWLockRelease(AddinShmemInitLock);
 }
@@ -262,6 +267,31 @@ std::optional<std::uint64_t> schedules_generation() {
 void bump_schedules_generation() {
     if (g_state != nullptr) {
         pg_atomic_fetch_add_u64(&g_state->schedules_generation, 1);
+    }
+}
+
+namespace {
+pg_atomic_uint64& keeper_slot(const Uuid& restaurant_id) {
+    return g_state->restaurant_keepers[restaurant_id.stable_hash() % kScheduleGenerationSlots];
+}
+}  // namespace
+
+std::optional<int> restaurant_keeper(const Uuid& restaurant_id, Micros now) {
+    if (g_state == nullptr) {
+        return std::nullopt;
+    }
+    return keeper_at(pg_atomic_read_u64(&keeper_slot(restaurant_id)), now);
+}
+
+void keep_restaurants(const std::vector<Uuid>& restaurant_ids, Micros until) {
+    const std::uint64_t word = keeper_word(my_worker_slot(), until);
+    if (g_state == nullptr || word == 0) {
+        return;
+    }
+    // A plain write: two restaurants sharing a slot share their keeper, which only changes who
+    // tries first.
+    for (const Uuid& restaurant_id : restaurant_ids) {
+        pg_atomic_write_u64(&keeper_slot(restaurant_id), word);
     }
 }
 

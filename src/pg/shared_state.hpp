@@ -142,6 +142,9 @@ struct SharedState {
     // (pg/schedule_cache.hpp).
     pg_atomic_uint64 schedule_generations[kScheduleGenerationSlots];
     pg_atomic_uint64 schedules_generation;
+    // Per restaurant (hashed into slots like the generations): the worker that keeps it, and
+    // until when (core/restaurant_share.hpp; 0: nobody).
+    pg_atomic_uint64 restaurant_keepers[kScheduleGenerationSlots];
     PolicyState policies;
 };
 
@@ -184,5 +187,11 @@ std::optional<std::uint64_t> schedule_generation(const Uuid& restaurant_id);
 std::optional<std::uint64_t> bump_schedule_generation(const Uuid& restaurant_id);
 std::optional<std::uint64_t> schedules_generation();
 void bump_schedules_generation();
+
+// The worker slot keeping the restaurant at `now` (core/restaurant_share.hpp), if any; nobody
+// when shared memory is not there.
+std::optional<int> restaurant_keeper(const Uuid& restaurant_id, Micros now);
+// This worker committed work for the restaurants: each is kept by it until `until`.
+void keep_restaurants(const std::vector<Uuid>& restaurant_ids, Micros until);
 
 }  // namespace av3::pg

@@ -8,6 +8,7 @@
 // and the loop goes on after a short, growing pause.
 #include "pg/worker.hpp"
 
+#include "core/restaurant_share.hpp"
 #include "pg/batch.hpp"
 #include "pg/claim.hpp"
 #include "pg/extension_version.hpp"
@@ -121,8 +122,9 @@ struct BatchReport {
     BatchVerdict verdict = BatchVerdict::Processed;
     int claimed = 0;
     bool due_elsewhere = false;
-    Micros next_due = 0;     // 0: nothing scheduled
-    WorkerCounters counted;  // added to the slot once the batch has committed
+    Micros next_due = 0;            // 0: nothing scheduled
+    WorkerCounters counted;         // added to the slot once the batch has committed
+    std::vector<Uuid> restaurants;  // served by the batch: kept by this worker once committed
 };
 
 WorkerCounters count_results(const BatchResult& batch) {
@@ -229,6 +231,7 @@ BatchReport batch_body() {
         report.next_due = next_due_after(now_micros());
     }
     report.counted = count_results(batch);
+    report.restaurants = std::move(batch.restaurants);
     return report;
 }
 
@@ -286,6 +289,7 @@ LoopStep run_one_batch(int consecutive_errors) {
     if (committed) {
         if (report.verdict == BatchVerdict::Processed) {
             add_counters(report.counted);
+            keep_restaurants(report.restaurants, GetCurrentTimestamp() + kKeepRestaurantFor);
         }
         return sleep_after(report);
     }
