@@ -18,8 +18,15 @@ std::uint64_t keeper_word(int worker_slot, Micros until) {
 
 std::optional<int> keeper_at(std::uint64_t word, Micros now) {
     const std::uint64_t slot = word & kSlotMask;
-    if (slot == 0 || now < 0 ||
-        (word >> kSlotBits) <= static_cast<std::uint64_t>(now / kMicrosPerMilli)) {
+    if (slot == 0 || now < 0) {
+        return std::nullopt;
+    }
+    const std::uint64_t until_ms = word >> kSlotBits;
+    const auto now_ms = static_cast<std::uint64_t>(now / kMicrosPerMilli);
+    // Over, or further away than any keeping lasts: the clock stepped back since it was
+    // written, and a restaurant must not stay with a worker (perhaps gone) for that long.
+    if (until_ms <= now_ms ||
+        until_ms > now_ms + static_cast<std::uint64_t>(kKeepRestaurantFor / kMicrosPerMilli)) {
         return std::nullopt;
     }
     return static_cast<int>(slot) - 1;

@@ -30,7 +30,8 @@ constexpr Micros kKeepRestaurantFor = 1 * kMicrosPerSecond;
 // when the keeping ends, to the millisecond. 0 means nobody keeps it.
 std::uint64_t keeper_word(int worker_slot, Micros until);
 
-// The worker slot keeping the restaurant at `now`, if any.
+// The worker slot keeping the restaurant at `now`, if any (nobody if the keeping ends later
+// than one written at `now` would: the clock stepped back).
 std::optional<int> keeper_at(std::uint64_t word, Micros now);
 
 // Whether the worker in `worker_slot`, one of `shares` workers, serves the restaurant before

@@ -136,10 +136,14 @@ ClaimPlan plan_claim(const ClaimRequest& request) {
     // window is the oldest due bookings either way.
     const int slot = my_worker_slot();
     const int shares = std::max(1, settings::max_parallel);
-    auto own = [&](const Uuid& restaurant) {
-        return serves_first(restaurant.stable_hash(), restaurant_keeper(restaurant, request.now),
-                            slot, shares);
-    };
+    // Decided once per restaurant: a keeper changing between the passes must not make both
+    // skip it.
+    std::vector<bool> own(candidates.size());
+    for (std::size_t k = 0; k < candidates.size(); ++k) {
+        const Uuid& restaurant = candidates[k].restaurant_id;
+        own[k] = serves_first(restaurant.stable_hash(), restaurant_keeper(restaurant, request.now),
+                              slot, shares);
+    }
     int total = 0;
     bool probe_planned = false;
     std::vector<bool> taken(candidates.size(), false);
@@ -149,7 +153,7 @@ ClaimPlan plan_claim(const ClaimRequest& request) {
             if (total >= request.limit) {
                 break;
             }
-            if (taken[k] || (pass == 0) != own(c.restaurant_id)) {
+            if (taken[k] || (pass == 0) != own[k]) {
                 continue;
             }
             taken[k] = true;

@@ -238,8 +238,17 @@ std::uint64_t inventory_generation() {
 }
 
 namespace {
+// The slot of a restaurant's per-restaurant words.
+std::size_t restaurant_slot(const Uuid& restaurant_id) {
+    return restaurant_id.stable_hash() % kRestaurantSlots;
+}
+
 pg_atomic_uint64& schedule_slot(const Uuid& restaurant_id) {
-    return g_state->schedule_generations[restaurant_id.stable_hash() % kScheduleGenerationSlots];
+    return g_state->schedule_generations[restaurant_slot(restaurant_id)];
+}
+
+pg_atomic_uint64& keeper_slot(const Uuid& restaurant_id) {
+    return g_state->restaurant_keepers[restaurant_slot(restaurant_id)];
 }
 }  // namespace
 
@@ -270,12 +279,6 @@ void bump_schedules_generation() {
     }
 }
 
-namespace {
-pg_atomic_uint64& keeper_slot(const Uuid& restaurant_id) {
-    return g_state->restaurant_keepers[restaurant_id.stable_hash() % kScheduleGenerationSlots];
-}
-}  // namespace
-
 std::optional<int> restaurant_keeper(const Uuid& restaurant_id, Micros now) {
     if (g_state == nullptr) {
         return std::nullopt;
@@ -283,8 +286,8 @@ std::optional<int> restaurant_keeper(const Uuid& restaurant_id, Micros now) {
     return keeper_at(pg_atomic_read_u64(&keeper_slot(restaurant_id)), now);
 }
 
-void keep_restaurants(const std::vector<Uuid>& restaurant_ids, Micros until) {
-    const std::uint64_t word = keeper_word(my_worker_slot(), until);
+void keep_restaurants(const std::vector<Uuid>& restaurant_ids, Micros now) {
+    const std::uint64_t word = keeper_word(my_worker_slot(), now + kKeepRestaurantFor);
     if (g_state == nullptr || word == 0) {
         return;
     }

@@ -1,6 +1,7 @@
 // Shared memory of the extension: the launcher's bookkeeping, one slot per coordinator
 // worker (read by the assignment_v3.workers view), the circuit breaker, the per-restaurant
-// rate-limit buckets, and the inventory generation that invalidates workers' caches.
+// rate-limit buckets, the inventory and schedule generations that invalidate workers' caches,
+// and which worker keeps which restaurant.
 //
 // Allocated only when the library is in shared_preload_libraries; everything here degrades
 // gracefully (no workers, no shared rate limit) when it is not.
@@ -57,7 +58,8 @@ struct WorkerSlot {
 };
 
 constexpr int kRateSchedules = 4096;
-constexpr int kScheduleGenerationSlots = 4096;
+// Per-restaurant words (schedule generations, keepers) are hashed into this many slots.
+constexpr int kRestaurantSlots = 4096;
 
 struct RateScheduleEntry {
     bool used;
@@ -140,11 +142,11 @@ struct SharedState {
     // Per restaurant (hashed into slots) and for all restaurants: bumped when a transaction
     // that changed table assignments commits; the backends' schedule caches compare them
     // (pg/schedule_cache.hpp).
-    pg_atomic_uint64 schedule_generations[kScheduleGenerationSlots];
+    pg_atomic_uint64 schedule_generations[kRestaurantSlots];
     pg_atomic_uint64 schedules_generation;
     // Per restaurant (hashed into slots like the generations): the worker that keeps it, and
     // until when (core/restaurant_share.hpp; 0: nobody).
-    pg_atomic_uint64 restaurant_keepers[kScheduleGenerationSlots];
+    pg_atomic_uint64 restaurant_keepers[kRestaurantSlots];
     PolicyState policies;
 };
 
@@ -191,7 +193,8 @@ void bump_schedules_generation();
 // The worker slot keeping the restaurant at `now` (core/restaurant_share.hpp), if any; nobody
 // when shared memory is not there.
 std::optional<int> restaurant_keeper(const Uuid& restaurant_id, Micros now);
-// This worker committed work for the restaurants: each is kept by it until `until`.
-void keep_restaurants(const std::vector<Uuid>& restaurant_ids, Micros until);
+// This worker committed work for the restaurants at `now`: it keeps each of them for
+// kKeepRestaurantFor.
+void keep_restaurants(const std::vector<Uuid>& restaurant_ids, Micros now);
 
 }  // namespace av3::pg

@@ -8,7 +8,6 @@
 // and the loop goes on after a short, growing pause.
 #include "pg/worker.hpp"
 
-#include "core/restaurant_share.hpp"
 #include "pg/batch.hpp"
 #include "pg/claim.hpp"
 #include "pg/extension_version.hpp"
@@ -122,9 +121,10 @@ struct BatchReport {
     BatchVerdict verdict = BatchVerdict::Processed;
     int claimed = 0;
     bool due_elsewhere = false;
-    Micros next_due = 0;            // 0: nothing scheduled
-    WorkerCounters counted;         // added to the slot once the batch has committed
-    std::vector<Uuid> restaurants;  // served by the batch: kept by this worker once committed
+    Micros next_due = 0;     // 0: nothing scheduled
+    WorkerCounters counted;  // added to the slot once the batch has committed
+    std::vector<Uuid>
+        restaurants;  // whose locks the batch took: kept by this worker once committed
 };
 
 WorkerCounters count_results(const BatchResult& batch) {
@@ -289,7 +289,7 @@ LoopStep run_one_batch(int consecutive_errors) {
     if (committed) {
         if (report.verdict == BatchVerdict::Processed) {
             add_counters(report.counted);
-            keep_restaurants(report.restaurants, GetCurrentTimestamp() + kKeepRestaurantFor);
+            keep_restaurants(report.restaurants, GetCurrentTimestamp());
         }
         return sleep_after(report);
     }

@@ -17,6 +17,12 @@ TEST(RestaurantShare, AKeeperIsKeptUntilItsMomentEnds) {
     EXPECT_EQ(keeper_at(keeper_word(0, kNow + 1000 * kMicrosPerMilli), kNow), 0);
 }
 
+TEST(RestaurantShare, AClockSteppedBackEndsTheKeeping) {
+    const std::uint64_t word = keeper_word(1, kNow + kKeepRestaurantFor);
+    EXPECT_EQ(keeper_at(word, kNow - kMicrosPerMilli), std::nullopt);
+    EXPECT_EQ(keeper_at(word, kNow - 3600 * kMicrosPerSecond), std::nullopt);
+}
+
 TEST(RestaurantShare, NoWordForWhatIsNotAWorker) {
     EXPECT_EQ(keeper_word(-1, kNow), 0u);
     EXPECT_EQ(keeper_word(255, kNow), 0u);
