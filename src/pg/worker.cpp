@@ -123,8 +123,8 @@ struct BatchReport {
     bool due_elsewhere = false;
     Micros next_due = 0;     // 0: nothing scheduled
     WorkerCounters counted;  // added to the slot once the batch has committed
-    std::vector<Uuid>
-        restaurants;  // whose locks the batch took: kept by this worker once committed
+    // Whose locks the batch took: kept by this worker once the batch has committed.
+    std::vector<Uuid> restaurants;
 };
 
 WorkerCounters count_results(const BatchResult& batch) {
