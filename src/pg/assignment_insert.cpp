@@ -1,6 +1,7 @@
 #include "pg/assignment_insert.hpp"
 
 #include "pg/direct_insert.hpp"
+#include "pg/settled_seatings.hpp"
 #include "pg/spi.hpp"
 
 extern "C" {
@@ -123,26 +124,39 @@ bool lock_seated_tables(const std::vector<NewAssignment>& rows) {
 }
 
 const DirectTarget& assignments_table() {
-    static const DirectTarget target{"assignment_v3",
-                                     "table_assignments",
-                                     // The schedule caches hear of the rows from the writer
-                                     // (ScheduleCache::seated_in_transaction).
-                                     {"table_assignments_changed"},
-                                     {{"booking_id", UUIDOID},
-                                      {"table_id", UUIDOID},
-                                      {"restaurant_id", UUIDOID},
-                                      {"during", TSTZRANGEOID},
-                                      {"pipeline", TEXTOID},
-                                      {"created_at", TIMESTAMPTZOID}},
-                                     {{{"booking_id"}, "assignment_v3", "bookings", {"id"}},
-                                      {{"restaurant_id", "table_id"},
-                                       "assignment_v3",
-                                       "restaurant_tables",
-                                       {"restaurant_id", "id"}}}};
+    static const DirectTarget target{
+        "assignment_v3",
+        "table_assignments",
+        // The schedule caches hear of the rows from the writer
+        // (ScheduleCache::seated_in_transaction); rows go in
+        // unsettled and are checked against the settled ones
+        // here (insert_assignments).
+        {"table_assignments_changed", "table_assignments_settled_guard",
+         "table_assignments_checked_against_settled"},
+        {{"booking_id", UUIDOID},
+         {"table_id", UUIDOID},
+         {"restaurant_id", UUIDOID},
+         {"during", TSTZRANGEOID},
+         {"pipeline", TEXTOID},
+         {"created_at", TIMESTAMPTZOID},
+         {"settled", BOOLOID}},
+        {{{"booking_id"}, "assignment_v3", "bookings", {"id"}},
+         {{"restaurant_id", "table_id"},
+          "assignment_v3",
+          "restaurant_tables",
+          {"restaurant_id", "id"}}}};
     return target;
 }
 
-enum AssignmentColumn { kBookingId, kTableId, kRestaurantId, kDuring, kPipeline, kCreatedAt };
+enum AssignmentColumn {
+    kBookingId,
+    kTableId,
+    kRestaurantId,
+    kDuring,
+    kPipeline,
+    kCreatedAt,
+    kSettled
+};
 
 Datum range_datum(TypeCacheEntry* range_type, const Interval& during) {
     // [lower, upper), as tstzrange(lower, upper) makes it.
@@ -171,7 +185,8 @@ bool insert_directly(const std::vector<NewAssignment>& rows) {
         values[kPipeline] = PointerGetDatum(
             cstring_to_text_with_len(a.pipeline.data(), static_cast<int>(a.pipeline.size())));
         values[kCreatedAt] = TimestampTzGetDatum(a.created_at);
-        for (int c = kBookingId; c <= kCreatedAt; ++c) {
+        values[kSettled] = BoolGetDatum(false);
+        for (int c = kBookingId; c <= kSettled; ++c) {
             nulls[c] = false;
         }
     };
@@ -189,6 +204,14 @@ void insert_assignments(const std::vector<NewAssignment>& rows,
         return updated_bookings.count(row.booking_id) > 0;
     });
     if (bookings_held && lock_seated_tables(rows) && insert_directly(rows)) {
+        // What the rows' AFTER trigger does, for the batch: after their index entries are in.
+        std::vector<SeatingSpan> spans;
+        spans.reserve(rows.size());
+        for (const NewAssignment& row : rows) {
+            spans.push_back({row.booking_id, row.table_id, row.restaurant_id, row.during});
+        }
+        AsTableOwner owner;  // the horizon is the extension's, as the trigger reads it
+        check_against_settled(spans);
         return;
     }
     insert_through_sql(rows);

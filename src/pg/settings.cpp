@@ -31,6 +31,7 @@ int restaurant_rate_burst = 200;
 int max_combo_tables = 3;
 int legacy_max_attempts = 3;
 int event_retention_min = 14 * 24 * 60;
+int settle_after_min = 24 * 60;
 int max_event_context_bytes = 8192;
 
 namespace {
@@ -169,6 +170,12 @@ void define_all(bool preloading) {
     define_int("assignment_v3.event_retention", "Age after which observability events are deleted.",
                "0 keeps events forever.", &event_retention_min, 14 * 24 * 60, 0, INT_MAX, PGC_SUSET,
                GUC_UNIT_MIN);
+    define_int(
+        "assignment_v3.settle_after",
+        "Age after which a seating that has ended is settled (leaves the double-booking index).",
+        "0 never settles. A settled seating keeps its table and time; new seatings before it "
+        "are still checked against it.",
+        &settle_after_min, 24 * 60, 0, INT_MAX, PGC_SUSET, GUC_UNIT_MIN);
     define_int("assignment_v3.max_event_context_bytes", "Largest event context stored.",
                "Larger contexts are truncated and flagged with \"truncated\": true.",
                &max_event_context_bytes, 8192, 256, 1024 * 1024, PGC_SUSET, GUC_UNIT_BYTE);

@@ -47,6 +47,9 @@ extern int restaurant_rate_burst;
 extern int max_combo_tables;
 extern int legacy_max_attempts;
 extern int event_retention_min;
+// Seatings that ended longer ago than this leave the double-booking index
+// (pg/settled_seatings.hpp).
+extern int settle_after_min;
 extern int max_event_context_bytes;
 
 constexpr int kMaxParallelLimit = 10;

@@ -252,8 +252,10 @@ void Statement::prepare() {
     });
 }
 
-Rows Statement::execute(Datum* values, char* nulls, bool read_only, long row_limit) {
-    int rc = SPI_execute_plan(plan_, values, nulls, read_only, row_limit);
+Rows Statement::execute(Datum* values, char* nulls, bool read_only, long row_limit, bool latest) {
+    const int rc = latest ? SPI_execute_snapshot(plan_, values, nulls, GetLatestSnapshot(),
+                                                 InvalidSnapshot, true, false, row_limit)
+                          : SPI_execute_plan(plan_, values, nulls, read_only, row_limit);
     if (rc < 0) {
         elog(ERROR, "assignment_v3: SPI_execute_plan failed (%s) for: %s",
              SPI_result_code_string(rc), sql_);
@@ -262,6 +264,15 @@ Rows Statement::execute(Datum* values, char* nulls, bool read_only, long row_lim
 }
 
 Rows Statement::run(const std::vector<Param>& params, bool read_only, long row_limit) {
+    return run_with(params, read_only, row_limit, false);
+}
+
+Rows Statement::run_latest_committed(const std::vector<Param>& params, long row_limit) {
+    return run_with(params, true, row_limit, true);
+}
+
+Rows Statement::run_with(const std::vector<Param>& params, bool read_only, long row_limit,
+                         bool latest) {
     prepare();
     if (params.size() != arg_types_.size() ||
         params.size() > static_cast<std::size_t>(kMaxParams)) {
@@ -273,7 +284,7 @@ Rows Statement::run(const std::vector<Param>& params, bool read_only, long row_l
         values[i] = params[i].value;
         nulls[i] = params[i].is_null ? 'n' : ' ';
     }
-    return pg_call([&] { return execute(values, nulls, read_only, row_limit); });
+    return pg_call([&] { return execute(values, nulls, read_only, row_limit, latest); });
 }
 
 SpiConnection::SpiConnection() {

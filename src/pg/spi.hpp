@@ -97,11 +97,16 @@ public:
 
     // Runs the statement; the returned rows stay valid until the next SPI call.
     Rows run(const std::vector<Param>& params, bool read_only = false, long row_limit = 0);
+    // Runs a read-only statement over every row committed by now, whatever the transaction's
+    // snapshot (as a foreign key's check does in REPEATABLE READ): for checks that must see
+    // what concurrent transactions have committed since this one began.
+    Rows run_latest_committed(const std::vector<Param>& params, long row_limit = 0);
     static constexpr int kMaxParams = 16;
 
 private:
     void prepare();
-    Rows execute(Datum* values, char* nulls, bool read_only, long row_limit);
+    Rows execute(Datum* values, char* nulls, bool read_only, long row_limit, bool latest);
+    Rows run_with(const std::vector<Param>& params, bool read_only, long row_limit, bool latest);
 
     const char* sql_;
     std::vector<Oid> arg_types_;

@@ -13,6 +13,7 @@
 #include "pg/extension_version.hpp"
 #include "pg/kill_switch.hpp"
 #include "pg/retention.hpp"
+#include "pg/settled_seatings.hpp"
 #include "pg/settings.hpp"
 #include "pg/shared_state.hpp"
 #include "pg/spi.hpp"
@@ -299,15 +300,16 @@ LoopStep run_one_batch(int consecutive_errors) {
                     std::min<long>(kMaxErrorSleepMs, 100L << std::min(consecutive_errors, 7))};
 }
 
-// One retention batch in a transaction of its own (worker 0 only), unless the workers wait.
-// Returns when to look again: at once if it deleted a full batch, else after
-// retention_interval(). Errors are logged and retried later; retention never stops the
-// assignment work.
+// One retention batch and one settle pass (pg/settled_seatings.hpp) in a transaction of its own
+// (worker 0 only), unless the workers wait. Returns when to look again: at once if either did a
+// full batch, else after retention_interval(). Errors are logged and retried later; retention never
+// stops the assignment work.
 TimestampTz run_retention() {
     bool more = false;
-    run_worker_transaction({"assignment_v3: deleting expired events"}, [&] {
+    run_worker_transaction({"assignment_v3: deleting expired events, settling seatings"}, [&] {
         if (check_service() == BatchVerdict::Processed) {
             more = purge_expired(kRetentionBatch).more;
+            more = settle_ended_seatings(kSettleBatch).more || more;
         }
     });
     return GetCurrentTimestamp() + (more ? 0 : retention_interval());

@@ -327,6 +327,9 @@ BEGIN
     EXECUTE format('GRANT SELECT, INSERT, DELETE ON assignment_v3.table_assignments,
                     assignment_v3.observability_events TO %I', worker_role);
     EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON assignment_v3.shadow_plans TO %I', worker_role);
+    -- Worker 0 settles the seatings that have ended (settle_seatings()).
+    EXECUTE format('GRANT UPDATE (settled) ON assignment_v3.table_assignments TO %I', worker_role);
+    EXECUTE format('GRANT SELECT, INSERT, UPDATE ON assignment_v3_internal.settled_horizon TO %I', worker_role);
     -- The rollups: the workers count their own events into them (and purge them with the events).
     EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON assignment_v3_internal.event_rollup,
                     assignment_v3_internal.latency_rollup TO %I', worker_role);
@@ -899,6 +902,66 @@ AS $$
 $$;
 
 --------------------------------------------------------------------------------------------
+-- Settled seatings: the double-booking index holds the seatings still to come
+--------------------------------------------------------------------------------------------
+-- Every seating 1.0 made comes in unsettled; worker 0 settles those that have ended over its
+-- next passes (settle_seatings()). The constraint's index is built again, over all of them.
+-- The column is filled by an UPDATE (one pass over the table) rather than by ADD COLUMN's
+-- default, which would leave a stored "missing value" that a fresh install does not have.
+ALTER TABLE table_assignments ADD COLUMN settled boolean;
+UPDATE table_assignments SET settled = false;
+ALTER TABLE table_assignments ALTER COLUMN settled SET DEFAULT false, ALTER COLUMN settled SET NOT NULL;
+ALTER TABLE table_assignments DROP CONSTRAINT table_assignments_no_double_booking;
+ALTER TABLE table_assignments ADD CONSTRAINT table_assignments_no_double_booking
+    EXCLUDE USING gist (table_id WITH =, during WITH &&) WHERE (NOT settled);
+-- Worker 0 settles the seatings that ended more than assignment_v3.settle_after ago
+-- (settle_seatings()), so that the exclusion constraint's GiST index, searched for every new
+-- seating, does not grow with every seating ever made. A seating that starts before the
+-- horizon is checked against the settled seatings of its table by the triggers below (and by
+-- the workers' own writes): double booking stays impossible in the past too.
+
+-- Every settled seating ends by the horizon; no row: nothing was ever settled. Not dumped: a
+-- restore's rows come in unsettled and settle again.
+CREATE TABLE assignment_v3_internal.settled_horizon (
+    singleton boolean PRIMARY KEY DEFAULT true
+        CONSTRAINT settled_horizon_has_one_row CHECK (singleton),
+    horizon   timestamptz NOT NULL
+);
+COMMENT ON TABLE assignment_v3_internal.settled_horizon IS
+    'The settle horizon: every settled seating ends by it. Raised by settle_seatings().';
+REVOKE ALL ON TABLE assignment_v3_internal.settled_horizon FROM PUBLIC;
+
+CREATE FUNCTION assignment_v3_internal.settled_seatings_guard() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'av3_settled_seatings_guard' LANGUAGE C
+    SET search_path = pg_catalog, pg_temp;
+REVOKE ALL ON FUNCTION assignment_v3_internal.settled_seatings_guard() FROM PUBLIC;
+COMMENT ON FUNCTION assignment_v3_internal.settled_seatings_guard() IS
+    'Trigger: rows come in unsettled; a settled seating keeps its table and time; only settle_seatings() settles.';
+CREATE TRIGGER table_assignments_settled_guard
+    BEFORE INSERT OR UPDATE ON table_assignments
+    FOR EACH ROW EXECUTE FUNCTION assignment_v3_internal.settled_seatings_guard();
+
+CREATE FUNCTION assignment_v3_internal.seating_checked_against_settled() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'av3_seating_checked_against_settled' LANGUAGE C SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp;
+REVOKE ALL ON FUNCTION assignment_v3_internal.seating_checked_against_settled() FROM PUBLIC;
+COMMENT ON FUNCTION assignment_v3_internal.seating_checked_against_settled() IS
+    'Trigger: a seating that starts before the settle horizon must not overlap a settled seating of its table.';
+CREATE TRIGGER table_assignments_checked_against_settled
+    AFTER INSERT OR UPDATE OF table_id, during ON table_assignments
+    FOR EACH ROW WHEN (NOT NEW.settled)
+    EXECUTE FUNCTION assignment_v3_internal.seating_checked_against_settled();
+
+CREATE FUNCTION settle_seatings(batch integer DEFAULT 10000) RETURNS bigint
+AS 'MODULE_PATHNAME', 'av3_settle_seatings' LANGUAGE C VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION settle_seatings(integer) IS
+    'Settles up to batch seatings that ended more than assignment_v3.settle_after ago (they leave '
+    'the double-booking index); returns the seatings settled. Worker 0 runs it.'
+    ' Example: SELECT assignment_v3.settle_seatings();';
+REVOKE ALL ON FUNCTION settle_seatings(integer) FROM PUBLIC;
+
+--------------------------------------------------------------------------------------------
 -- Backups: pg_dump keeps the business data (the extension's objects themselves are not dumped)
 --------------------------------------------------------------------------------------------
 SELECT pg_catalog.pg_extension_config_dump('assignment_v3.restaurants', '');
@@ -985,13 +1048,18 @@ COMMENT ON COLUMN bookings.updated_at IS 'When the booking last changed.';
 COMMENT ON COLUMN bookings.queued_at IS 'When this version of the booking started waiting: latency is measured from here.';
 COMMENT ON TABLE table_assignments IS
     'Which tables seat which booking, for [start_at, end_at + turn_buffer). The exclusion '
-    'constraint makes double booking impossible whatever the concurrency.';
+    'constraint makes double booking impossible whatever the concurrency; its index holds the '
+    'seatings not yet settled, and new seatings before the settle horizon are also checked '
+    'against the settled ones (docs/architecture.md, "Settled seatings").';
 COMMENT ON COLUMN table_assignments.booking_id IS 'The confirmed booking seated.';
 COMMENT ON COLUMN table_assignments.table_id IS 'A table it is seated at (a combination has one row per table).';
 COMMENT ON COLUMN table_assignments.restaurant_id IS 'The restaurant of booking and table.';
 COMMENT ON COLUMN table_assignments.during IS 'The time the table is taken: [start_at, end_at + turn_buffer).';
 COMMENT ON COLUMN table_assignments.pipeline IS 'Who seated it: v3, legacy or manual (assign_manually()).';
 COMMENT ON COLUMN table_assignments.created_at IS 'When the seat was assigned.';
+COMMENT ON COLUMN table_assignments.settled IS
+    'Set by the extension once the seating ended more than assignment_v3.settle_after ago: it '
+    'leaves the exclusion constraint''s index and keeps its table and time. Rows always come in unsettled.';
 COMMENT ON TABLE observability_events IS
     'Telemetry written by the coordinator (assignment.coordinator), the state machine '
     '(assignment.state_machine) and the legacy planner (auto_assign). Kept for '

@@ -7,7 +7,7 @@ SELECT has_schema('assignment_v3');
 SELECT tables_are('assignment_v3', ARRAY[
     'restaurants', 'restaurant_tables', 'table_adjacency', 'bookings', 'table_assignments',
     'observability_events', 'shadow_plans', 'restaurant_rollout']);
-SELECT tables_are('assignment_v3_internal', ARRAY['event_rollup', 'latency_rollup', 'kill_switch']);
+SELECT tables_are('assignment_v3_internal', ARRAY['event_rollup', 'latency_rollup', 'kill_switch', 'settled_horizon']);
 SELECT has_view('assignment_v3', 'workers', 'view workers');
 
 -- restaurants
@@ -76,13 +76,20 @@ SELECT has_trigger('assignment_v3', 'bookings', 'bookings_wake_workers', 'post-c
 
 -- table_assignments
 SELECT columns_are('assignment_v3', 'table_assignments',
-    ARRAY['booking_id', 'table_id', 'restaurant_id', 'during', 'pipeline', 'created_at']);
+    ARRAY['booking_id', 'table_id', 'restaurant_id', 'during', 'pipeline', 'created_at', 'settled']);
 SELECT col_type_is('assignment_v3', 'table_assignments', 'during', 'tstzrange', 'during is tstzrange');
 SELECT col_type_is('assignment_v3', 'table_assignments', 'pipeline', 'text', 'pipeline is text');
 SELECT fk_ok('assignment_v3', 'table_assignments', 'booking_id', 'assignment_v3', 'bookings', 'id');
 SELECT is((SELECT pg_get_constraintdef(oid) FROM pg_constraint
            WHERE conname = 'table_assignments_no_double_booking'),
-          'EXCLUDE USING gist (table_id WITH =, during WITH &&)', 'the exclusion constraint');
+          'EXCLUDE USING gist (table_id WITH =, during WITH &&) WHERE ((NOT settled))',
+          'the exclusion constraint, over the seatings not yet settled');
+SELECT col_not_null('assignment_v3', 'table_assignments', 'settled', 'settled is NOT NULL');
+SELECT col_default_is('assignment_v3', 'table_assignments', 'settled', 'false', 'rows start unsettled');
+SELECT triggers_are('assignment_v3', 'table_assignments',
+    ARRAY['table_assignments_changed', 'table_assignments_truncated', 'table_assignments_settled_guard',
+          'table_assignments_checked_against_settled'],
+    'the triggers of table_assignments, the settled-seating guard and check among them');
 SELECT has_index('assignment_v3', 'table_assignments', 'table_assignments_restaurant_start_idx',
                  'assignments by restaurant and time');
 

@@ -83,6 +83,9 @@ BEGIN
     EXECUTE format('GRANT SELECT, INSERT, DELETE ON assignment_v3.table_assignments,
                     assignment_v3.observability_events TO %I', worker_role);
     EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON assignment_v3.shadow_plans TO %I', worker_role);
+    -- Worker 0 settles the seatings that have ended (settle_seatings()).
+    EXECUTE format('GRANT UPDATE (settled) ON assignment_v3.table_assignments TO %I', worker_role);
+    EXECUTE format('GRANT SELECT, INSERT, UPDATE ON assignment_v3_internal.settled_horizon TO %I', worker_role);
     -- The rollups: the workers count their own events into them (and purge them with the events).
     EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON assignment_v3_internal.event_rollup,
                     assignment_v3_internal.latency_rollup TO %I', worker_role);
