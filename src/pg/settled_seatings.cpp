@@ -61,13 +61,21 @@ Statement& find_ended() {
     return statement;
 }
 
-// Raises the horizon and settles, in one statement. The conditions are checked again: a row
-// may have changed since it was found.
+// Raises the horizon to the cutoff (each pass: a restore made with --disable-triggers brings
+// settled rows back without it).
+Statement& raise_horizon() {
+    static Statement statement(
+        "INSERT INTO assignment_v3_internal.settled_horizon AS h (horizon) VALUES ($1) "
+        "ON CONFLICT (singleton) DO UPDATE SET horizon = GREATEST(h.horizon, excluded.horizon) "
+        "WHERE h.horizon OPERATOR(pg_catalog.<) excluded.horizon",
+        {TIMESTAMPTZOID});
+    return statement;
+}
+
+// Settles, after the horizon was raised in the same transaction. The conditions are checked
+// again: a row may have changed since it was found.
 Statement& settle() {
     static Statement statement(
-        "WITH h AS ("
-        "  INSERT INTO assignment_v3_internal.settled_horizon AS h (horizon) VALUES ($1)"
-        "  ON CONFLICT (singleton) DO UPDATE SET horizon = GREATEST(h.horizon, excluded.horizon))"
         "UPDATE assignment_v3.table_assignments a SET settled = true "
         "WHERE a.ctid OPERATOR(pg_catalog.=) ANY ($2) AND NOT a.settled"
         "  AND pg_catalog.upper(a.during) OPERATOR(pg_catalog.<=) $1"
@@ -130,10 +138,11 @@ SettleResult settle_ended_seatings(int batch) {
     }
     const Micros cutoff =
         now_micros() - static_cast<Micros>(settings::settle_after_min) * kMicrosPerMinute;
+    raise_horizon().run({{TimestampTzGetDatum(cutoff), false}});
     Rows found =
         find_ended().run({{TimestampTzGetDatum(cutoff), false}, {Int32GetDatum(batch), false}});
     if (found.empty() || found[0].is_null(1)) {
-        return result;  // no write at all: nothing for the schedule caches to hear of
+        return result;  // no write to table_assignments: nothing for the schedule caches to hear of
     }
     // The ctids outlive the statement that read them.
     const Datum ctids = pg_call([&] {
