@@ -117,8 +117,9 @@ my %after = map { split /\|/ } split /\n/,
 is_deeply(\%after, $before, 'ALTER EXTENSION assignment_v3 UPDATE keeps every row of every business table');
 is($node->safe_psql('postgres', q{SELECT extversion FROM pg_extension WHERE extname = 'assignment_v3'}), '1.1',
     'updated to 1.1');
-is($node->safe_psql('postgres', q{SELECT count(*) || ' ' || count(*) FILTER (WHERE settled) FROM assignment_v3.table_assignments}),
-    '29 0', 'the seatings of 1.0 come through unsettled');
+# (The workers, resumed, may seat the waiting bookings meanwhile: at least the 29 of 1.0.)
+is($node->safe_psql('postgres', q{SELECT count(*) >= 29 AND NOT bool_or(settled) FROM assignment_v3.table_assignments}),
+    't', 'the seatings of 1.0 come through unsettled');
 
 # The waiting workers resume by themselves and serve the bookings that waited.
 $node->wait_for_log(qr/assignment_v3 workers resume: the extension in database "postgres" is version 1\.1/, $log_offset);
