@@ -23,6 +23,7 @@
 #include "pg/spi.hpp"
 #include "pg/transaction_hooks.hpp"
 #include "pg/postgres.hpp"
+#include "pg/row_trigger.hpp"
 #include "pg/shared_state.hpp"
 
 extern "C" {
@@ -55,12 +56,7 @@ struct BookingColumns {
     }
 
     static int column(TupleDesc desc, const char* name) {
-        const int n = SPI_fnumber(desc, name);
-        if (n <= 0) {
-            throw UserError(ERRCODE_UNDEFINED_COLUMN,
-                            std::string("bookings has no column ") + name);
-        }
-        return n;
+        return column_number(desc, "bookings", name);
     }
 };
 
@@ -104,32 +100,6 @@ constexpr const char* kAllowedChanges =
     "'cancelled' (or call assignment_v3.cancel_booking()); use assignment_v3.assign_manually() to "
     "seat a booking "
     "and assignment_v3.requeue() to take it out of manual review.";
-
-// Replaces columns of the new row version.
-class RowEdit {
-public:
-    void set(int column, Datum value, bool is_null = false) {
-        columns_.push_back(column);
-        values_.push_back(value);
-        nulls_.push_back(is_null);
-    }
-    HeapTuple apply(HeapTuple tuple, TupleDesc desc) {
-        std::unique_ptr<bool[]> nulls(new bool[nulls_.size()]);
-        for (std::size_t i = 0; i < nulls_.size(); ++i) {
-            nulls[i] = nulls_[i];
-        }
-        bool* raw_nulls = nulls.get();
-        return pg_call([&] {
-            return heap_modify_tuple_by_cols(tuple, desc, static_cast<int>(columns_.size()),
-                                             columns_.data(), values_.data(), raw_nulls);
-        });
-    }
-
-private:
-    std::vector<int> columns_;
-    std::vector<Datum> values_;
-    std::vector<bool> nulls_;
-};
 
 }  // namespace
 
@@ -268,15 +238,7 @@ HeapTuple check_update(HeapTuple old_tuple, HeapTuple new_tuple, TupleDesc desc,
 }
 
 Datum guard(FunctionCallInfo fcinfo) {
-    if (!CALLED_AS_TRIGGER(fcinfo)) {
-        throw UserError(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED,
-                        "bookings_guard() must be called as a trigger");
-    }
-    auto* trigger = reinterpret_cast<TriggerData*>(fcinfo->context);
-    if (!TRIGGER_FIRED_BEFORE(trigger->tg_event) || !TRIGGER_FIRED_FOR_ROW(trigger->tg_event)) {
-        throw UserError(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED,
-                        "bookings_guard() must be a BEFORE ROW trigger");
-    }
+    TriggerData* trigger = row_trigger_data(fcinfo, "bookings_guard", TriggerTiming::Before);
     TupleDesc desc = trigger->tg_relation->rd_att;
     const BookingColumns columns(desc);
     if (TRIGGER_FIRED_BY_INSERT(trigger->tg_event)) {

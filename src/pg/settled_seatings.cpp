@@ -1,6 +1,7 @@
 #include "pg/settled_seatings.hpp"
 
 #include "pg/extension_version.hpp"
+#include "pg/row_trigger.hpp"
 #include "pg/settings.hpp"
 #include "pg/spi.hpp"
 
@@ -62,11 +63,12 @@ Statement& find_ended() {
 }
 
 // Raises the horizon to the cutoff (each pass: a restore made with --disable-triggers brings
-// settled rows back without it).
+// settled rows back without it). Never lowers it (a longer settle_after makes an earlier
+// cutoff): the rows settled before still end by the old horizon.
 Statement& raise_horizon() {
     static Statement statement(
         "INSERT INTO assignment_v3_internal.settled_horizon AS h (horizon) VALUES ($1) "
-        "ON CONFLICT (singleton) DO UPDATE SET horizon = GREATEST(h.horizon, excluded.horizon) "
+        "ON CONFLICT (singleton) DO UPDATE SET horizon = excluded.horizon "
         "WHERE h.horizon OPERATOR(pg_catalog.<) excluded.horizon",
         {TIMESTAMPTZOID});
     return statement;
@@ -170,22 +172,9 @@ struct AssignmentColumns {
           settled(column(desc, "settled")) {}
 
     static int column(TupleDesc desc, const char* name) {
-        const int n = SPI_fnumber(desc, name);
-        if (n <= 0) {
-            throw UserError(ERRCODE_UNDEFINED_COLUMN,
-                            std::string("table_assignments has no column ") + name);
-        }
-        return n;
+        return column_number(desc, "table_assignments", name);
     }
 };
-
-Datum column_value(HeapTuple tuple, TupleDesc desc, int column) {
-    return pg_call([&] {
-        bool is_null = false;
-        const Datum d = SPI_getbinval(tuple, desc, column, &is_null);
-        return is_null ? Datum(0) : d;
-    });
-}
 
 Interval range_bounds(Datum range) {
     return pg_call([range] {
@@ -201,27 +190,13 @@ Interval range_bounds(Datum range) {
 SeatingSpan seating_of(HeapTuple tuple, TupleDesc desc, const AssignmentColumns& c) {
     Row row(tuple, desc);
     return SeatingSpan{row.uuid(c.booking_id), row.uuid(c.table_id), row.uuid(c.restaurant_id),
-                       range_bounds(column_value(tuple, desc, c.during))};
-}
-
-TriggerData* trigger_data(FunctionCallInfo fcinfo, const char* name, bool before) {
-    if (!CALLED_AS_TRIGGER(fcinfo)) {
-        throw UserError(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED,
-                        std::string(name) + "() must be called as a trigger");
-    }
-    auto* trigger = reinterpret_cast<TriggerData*>(fcinfo->context);
-    if (TRIGGER_FIRED_BEFORE(trigger->tg_event) != before ||
-        !TRIGGER_FIRED_FOR_ROW(trigger->tg_event)) {
-        throw UserError(
-            ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED,
-            std::string(name) + "() must be a " + (before ? "BEFORE" : "AFTER") + " ROW trigger");
-    }
-    return trigger;
+                       range_bounds(row.datum(c.during))};
 }
 
 // BEFORE INSERT OR UPDATE, FOR EACH ROW.
 Datum guard_settled(FunctionCallInfo fcinfo) {
-    TriggerData* trigger = trigger_data(fcinfo, "settled_seatings_guard", true);
+    TriggerData* trigger =
+        row_trigger_data(fcinfo, "settled_seatings_guard", TriggerTiming::Before);
     TupleDesc desc = trigger->tg_relation->rd_att;
     const AssignmentColumns c(desc);
     if (TRIGGER_FIRED_BY_INSERT(trigger->tg_event)) {
@@ -231,13 +206,9 @@ Datum guard_settled(FunctionCallInfo fcinfo) {
         }
         // A restore's (or anyone's) settled row comes in unsettled, checked by the constraint
         // like any new seating, and settles again on a later pass.
-        return pg_call([&] {
-            int columns[1] = {c.settled};
-            Datum values[1] = {BoolGetDatum(false)};
-            bool nulls[1] = {false};
-            return PointerGetDatum(
-                heap_modify_tuple_by_cols(tuple, desc, 1, columns, values, nulls));
-        });
+        RowEdit edit;
+        edit.set(c.settled, BoolGetDatum(false));
+        return PointerGetDatum(edit.apply(tuple, desc));
     }
     HeapTuple old_tuple = trigger->tg_trigtuple;
     HeapTuple new_tuple = trigger->tg_newtuple;
@@ -273,7 +244,8 @@ Datum guard_settled(FunctionCallInfo fcinfo) {
 
 // AFTER INSERT OR UPDATE OF table_id, during, FOR EACH ROW WHEN (NOT NEW.settled).
 Datum check_new_seating(FunctionCallInfo fcinfo) {
-    TriggerData* trigger = trigger_data(fcinfo, "seating_checked_against_settled", false);
+    TriggerData* trigger =
+        row_trigger_data(fcinfo, "seating_checked_against_settled", TriggerTiming::After);
     TupleDesc desc = trigger->tg_relation->rd_att;
     const AssignmentColumns c(desc);
     HeapTuple tuple =

@@ -152,6 +152,12 @@ Datum Row::value(int column, bool* is_null) const {
     return SPI_getbinval(tuple_, desc_, column, is_null);
 }
 
+Datum Row::datum(int column) const {
+    bool null = false;
+    const Datum d = value(column, &null);
+    return null ? Datum(0) : d;
+}
+
 bool Row::is_null(int column) const {
     bool null = false;
     value(column, &null);

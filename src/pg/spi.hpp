@@ -59,6 +59,7 @@ public:
     bool boolean(int column) const;
     std::string text(int column) const;  // empty for NULL
     std::vector<Uuid> uuid_array(int column) const;
+    Datum datum(int column) const;  // the value as stored, (Datum) 0 for NULL
 
 private:
     Datum value(int column, bool* is_null) const;
