@@ -102,6 +102,15 @@ VALUES (t_id('booking', 1709), t_id('table', 1701), t_id('restaurant', 170), '[2
 SELECT settled, count(*) FROM assignment_v3.table_assignments WHERE restaurant_id = t_id('restaurant', 170)
 GROUP BY 1 ORDER BY 1;
 
+-- An operator seating a past booking over a settled seating is told which booking holds the
+-- table (assign_manually() looks among the settled seatings too); nothing is written.
+INSERT INTO assignment_v3.bookings (id, restaurant_id, party_size, start_at, end_at, next_attempt_at)
+VALUES (t_id('booking', 1798), t_id('restaurant', 170), 2, '2020-03-02 20:00+00', '2020-03-02 21:00+00', '2100-01-01');
+SELECT assignment_v3.assign_manually(t_id('booking', 1798), ARRAY[t_id('table', 1701)]);
+SELECT assignment_state, count(a.*) AS seatings FROM assignment_v3.bookings b
+LEFT JOIN assignment_v3.table_assignments a ON a.booking_id = b.id
+WHERE b.id = t_id('booking', 1798) GROUP BY 1;
+
 -- No table double-booked, settled or not.
 SELECT invariant, detail FROM assignment_v3.check_invariants();
 SELECT count(*) AS overlapping_pairs

@@ -12,12 +12,16 @@ namespace {
 
 constexpr int kExclusionViolation = ERRCODE_EXCLUSION_VIOLATION;
 
+// Only unsettled seatings can overlap: the planner seats nothing in the past, and settled ones
+// ended before the settle horizon. "NOT a.settled" is the exclusion index's predicate: without it
+// the planner cannot use that index and scans every seating ever made, per table.
 Statement& first_free_table() {
     static Statement statement(
         "SELECT t.id FROM assignment_v3.restaurant_tables t "
         "WHERE t.restaurant_id = $1 AND t.active AND t.capacity >= $2 AND t.min_party <= $2 "
         "  AND NOT EXISTS (SELECT 1 FROM assignment_v3.table_assignments a "
-        "                  WHERE a.table_id = t.id AND a.during && pg_catalog.tstzrange($3, $4)) "
+        "                  WHERE a.table_id = t.id AND NOT a.settled "
+        "                    AND a.during && pg_catalog.tstzrange($3, $4)) "
         "ORDER BY t.label LIMIT 1",
         {UUIDOID, INT4OID, TIMESTAMPTZOID, TIMESTAMPTZOID}, Planning::PlanEachTime);
     return statement;

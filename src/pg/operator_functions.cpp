@@ -24,13 +24,18 @@ Statement& select_tables() {
     return statement;
 }
 
+// The seating, settled or not, that made the exclusion check refuse: through the restaurant's
+// (restaurant_id, lower(during)) index, as no seating lasts more than 28 hours (check constraints).
 Statement& find_conflict() {
     static Statement statement(
         "SELECT a.table_id, a.booking_id, lower(a.during), upper(a.during) FROM "
         "assignment_v3.table_assignments a "
-        "WHERE a.table_id = ANY($1) AND a.during && pg_catalog.tstzrange($2, $3) "
+        "WHERE a.restaurant_id = $5 "
+        "  AND lower(a.during) >= $2 - pg_catalog.make_interval(hours => 28) "
+        "  AND lower(a.during) < $3 "
+        "  AND a.table_id = ANY($1) AND a.during && pg_catalog.tstzrange($2, $3) "
         "  AND a.booking_id <> $4 LIMIT 1",
-        {UUIDARRAYOID, TIMESTAMPTZOID, TIMESTAMPTZOID, UUIDOID});
+        {UUIDARRAYOID, TIMESTAMPTZOID, TIMESTAMPTZOID, UUIDOID, UUIDOID});
     return statement;
 }
 
@@ -197,7 +202,8 @@ Datum assign_manually(FunctionCallInfo fcinfo) {
         Rows other = find_conflict().run({{uuid_array_datum(tables), false},
                                           {TimestampTzGetDatum(lower), false},
                                           {TimestampTzGetDatum(upper), false},
-                                          {uuid_datum(id), false}});
+                                          {uuid_datum(id), false},
+                                          {uuid_datum(booking.restaurant_id), false}});
         std::string detail = "A table is already assigned for part of that time.";
         if (!other.empty()) {
             detail = "Table " + other[0].uuid(1).to_string() + " is assigned to booking " +
