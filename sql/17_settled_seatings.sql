@@ -111,6 +111,22 @@ SELECT assignment_state, count(a.*) AS seatings FROM assignment_v3.bookings b
 LEFT JOIN assignment_v3.table_assignments a ON a.booking_id = b.id
 WHERE b.id = t_id('booking', 1798) GROUP BY 1;
 
+-- The legacy planner, for a booking that started before the settle horizon (queued before its
+-- start, still waiting: a backlog, a short settle_after): T1 is held by a settled seating, so
+-- the first free table is T2, not T1 refused at every attempt.
+SELECT t_restaurant(171, 'Settled Diner') IS NOT NULL;
+SELECT t_table(171, 1711, 'T1', 4) IS NOT NULL, t_table(171, 1712, 'T2', 4) IS NOT NULL;
+INSERT INTO assignment_v3.bookings (id, restaurant_id, party_size, start_at, end_at, next_attempt_at, queued_at)
+VALUES (t_id('booking', 1781), t_id('restaurant', 171), 2, now() - interval '3 hours', now() - interval '2 hours', '2100-01-01', now() - interval '4 hours'),
+       (t_id('booking', 1782), t_id('restaurant', 171), 2, now() - interval '150 minutes', now() + interval '1 hour', '2100-01-01', now() - interval '4 hours');
+SELECT assignment_v3.assign_manually(t_id('booking', 1781), ARRAY[t_id('table', 1711)]) IS NOT NULL AS seated;
+SET assignment_v3.settle_after = '1min';
+SELECT assignment_v3.settle_seatings() AS settled;
+SELECT settled FROM assignment_v3.table_assignments WHERE booking_id = t_id('booking', 1781);
+SELECT outcome, reason, t_short(table_ids[1]) AS table_id, pipeline
+FROM assignment_v3.assign_booking(t_id('booking', 1782), pipeline => 'legacy');
+RESET assignment_v3.settle_after;
+
 -- No table double-booked, settled or not.
 SELECT invariant, detail FROM assignment_v3.check_invariants();
 SELECT count(*) AS overlapping_pairs

@@ -133,8 +133,7 @@ Datum clear_auto_rollback(FunctionCallInfo /*fcinfo*/) {
     const bool was_tripped = !cleared.empty();
     if (was_tripped) {
         EventContext ctx;
-        ctx.add("tripped_at",
-                std::string(pg_call([&] { return timestamptz_to_str(cleared[0].timestamptz(1)); })))
+        ctx.add("tripped_at", timestamptz_text(cleared[0].timestamptz(1)))
             .add("cleared_by",
                  std::string(pg_call([] { return GetUserNameFromId(GetSessionUserId(), false); })));
         EventBuffer events;

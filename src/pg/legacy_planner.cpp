@@ -2,6 +2,7 @@
 
 #include "pg/booking_writes.hpp"
 #include "pg/settings.hpp"
+#include "pg/settled_seatings.hpp"
 #include "pg/shared_state.hpp"
 #include "pg/spi.hpp"
 #include "pg/transaction_hooks.hpp"
@@ -12,19 +13,44 @@ namespace {
 
 constexpr int kExclusionViolation = ERRCODE_EXCLUSION_VIOLATION;
 
-// Only unsettled seatings can overlap: the planner seats nothing in the past, and settled ones
-// ended before the settle horizon. "NOT a.settled" is the exclusion index's predicate: without it
-// the planner cannot use that index and scans every seating ever made, per table.
+// The first table, by label, that fits the party and no unsettled seating holds, leaving out
+// `$5`. "NOT a.settled" is the exclusion index's predicate: without it the planner cannot use
+// that index and scans every seating ever made, per table. The settled seatings are looked
+// for apart (free_table()).
 Statement& first_free_table() {
     static Statement statement(
         "SELECT t.id FROM assignment_v3.restaurant_tables t "
         "WHERE t.restaurant_id = $1 AND t.active AND t.capacity >= $2 AND t.min_party <= $2 "
+        "  AND t.id <> ALL ($5) "
         "  AND NOT EXISTS (SELECT 1 FROM assignment_v3.table_assignments a "
         "                  WHERE a.table_id = t.id AND NOT a.settled "
         "                    AND a.during && pg_catalog.tstzrange($3, $4)) "
         "ORDER BY t.label LIMIT 1",
-        {UUIDOID, INT4OID, TIMESTAMPTZOID, TIMESTAMPTZOID}, Planning::PlanEachTime);
+        {UUIDOID, INT4OID, TIMESTAMPTZOID, TIMESTAMPTZOID, UUIDARRAYOID}, Planning::PlanEachTime);
     return statement;
+}
+
+// The first free table, settled seatings included: a booking that started before the settle
+// horizon (a backlog, a short settle_after) may meet one, and the write would be refused on
+// the same table at every attempt. A table a settled seating holds is left out and the next
+// one looked at.
+std::optional<Uuid> free_table(const ClaimedBooking& booking, const Interval& during) {
+    std::vector<Uuid> held_by_settled;
+    for (;;) {
+        Rows free = first_free_table().run({{uuid_datum(booking.restaurant_id), false},
+                                            {Int32GetDatum(booking.view.party_size), false},
+                                            {TimestampTzGetDatum(during.lower), false},
+                                            {TimestampTzGetDatum(during.upper), false},
+                                            {uuid_array_datum(held_by_settled), false}});
+        if (free.empty()) {
+            return std::nullopt;
+        }
+        const Uuid table = free[0].uuid(1);
+        if (!find_settled_seating(booking.restaurant_id, table, during)) {
+            return table;
+        }
+        held_by_settled.push_back(table);
+    }
 }
 
 // The legacy planner has no intermediate states: a write moves the booking at most once (the
@@ -82,7 +108,6 @@ InvocationResult run_legacy_planner(const ClaimedBooking& booking, EventBuffer& 
             result.reason = std::string(reason::kInThePast);
             return;
         }
-        const Datum restaurant_id = uuid_datum(booking.restaurant_id);
         while (attempts < max_attempts && !seated && !no_table) {
             ++attempts;
             EventContext attempt;
@@ -91,15 +116,13 @@ InvocationResult run_legacy_planner(const ClaimedBooking& booking, EventBuffer& 
                 .add("party_size", booking.view.party_size);
             own.add(source::kLegacy, "auto_assign.attempt.start", Severity::Info, booking.view.id,
                     booking.restaurant_id, std::move(attempt));
-            Rows free = first_free_table().run({{restaurant_id, false},
-                                                {Int32GetDatum(booking.view.party_size), false},
-                                                {TimestampTzGetDatum(booking.view.start_at), false},
-                                                {TimestampTzGetDatum(upper), false}});
-            if (free.empty()) {
+            const std::optional<Uuid> free =
+                free_table(booking, Interval{booking.view.start_at, upper});
+            if (!free) {
                 no_table = true;
                 break;
             }
-            const Uuid table = free[0].uuid(1);
+            const Uuid table = *free;
             // Seated, or another writer took the table first (the exclusion constraint says
             // so): the next attempt looks again.
             std::optional<SubtransactionError> lost = in_subtransaction([&] {

@@ -6,6 +6,7 @@
 #include "pg/claim.hpp"
 #include "pg/extension_version.hpp"
 #include "pg/restaurant_lock.hpp"
+#include "pg/settled_seatings.hpp"
 #include "pg/result_set.hpp"
 #include "pg/subtransaction.hpp"
 #include "pg/transaction_hooks.hpp"
@@ -24,24 +25,40 @@ Statement& select_tables() {
     return statement;
 }
 
-// The seating, settled or not, that made the exclusion check refuse: through the restaurant's
-// (restaurant_id, lower(during)) index, as no seating lasts more than 28 hours (check constraints).
+// An unsettled seating that made the exclusion check refuse ("NOT a.settled": the predicate of
+// the constraint's index, which the planner can then use); settled ones are looked for apart.
 Statement& find_conflict() {
     static Statement statement(
         "SELECT a.table_id, a.booking_id, lower(a.during), upper(a.during) FROM "
         "assignment_v3.table_assignments a "
-        "WHERE a.restaurant_id = $5 "
-        "  AND lower(a.during) >= $2 - pg_catalog.make_interval(hours => 28) "
-        "  AND lower(a.during) < $3 "
-        "  AND a.table_id = ANY($1) AND a.during && pg_catalog.tstzrange($2, $3) "
+        "WHERE a.table_id = ANY($1) AND NOT a.settled AND a.during && pg_catalog.tstzrange($2, $3) "
         "  AND a.booking_id <> $4 LIMIT 1",
-        {UUIDARRAYOID, TIMESTAMPTZOID, TIMESTAMPTZOID, UUIDOID, UUIDOID});
+        {UUIDARRAYOID, TIMESTAMPTZOID, TIMESTAMPTZOID, UUIDOID});
     return statement;
 }
 
-std::string timestamp_text(Micros at) {
-    const char* text = pg_call([&] { return timestamptz_to_str(at); });
-    return text;
+// Which booking holds one of `tables` for part of `during`, said for an operator.
+std::string conflict_detail(const Uuid& booking_id, const Uuid& restaurant_id,
+                            const std::vector<Uuid>& tables, const Interval& during) {
+    Rows other = find_conflict().run({{uuid_array_datum(tables), false},
+                                      {TimestampTzGetDatum(during.lower), false},
+                                      {TimestampTzGetDatum(during.upper), false},
+                                      {uuid_datum(booking_id), false}});
+    if (!other.empty()) {
+        return "Table " + other[0].uuid(1).to_string() + " is assigned to booking " +
+               other[0].uuid(2).to_string() + " from " + timestamptz_text(other[0].timestamptz(3)) +
+               " to " + timestamptz_text(other[0].timestamptz(4)) + ".";
+    }
+    for (const Uuid& table : tables) {
+        if (std::optional<SettledSeating> settled =
+                find_settled_seating(restaurant_id, table, during)) {
+            return "Table " + table.to_string() + " is assigned to booking " +
+                   settled->booking_id.to_string() + " from " +
+                   timestamptz_text(settled->during.lower) + " to " +
+                   timestamptz_text(settled->during.upper) + " (a settled seating).";
+        }
+    }
+    return "A table is already assigned for part of that time.";
 }
 
 // The operator's write of a booking: its next version, in `to`, with its transition event.
@@ -199,20 +216,9 @@ Datum assign_manually(FunctionCallInfo fcinfo) {
     std::optional<SubtransactionError> conflict =
         in_subtransaction([&] { write_one(TransitionCause::ManualAssignment, std::move(write)); });
     if (conflict && conflict->sqlstate == ERRCODE_EXCLUSION_VIOLATION) {
-        Rows other = find_conflict().run({{uuid_array_datum(tables), false},
-                                          {TimestampTzGetDatum(lower), false},
-                                          {TimestampTzGetDatum(upper), false},
-                                          {uuid_datum(id), false},
-                                          {uuid_datum(booking.restaurant_id), false}});
-        std::string detail = "A table is already assigned for part of that time.";
-        if (!other.empty()) {
-            detail = "Table " + other[0].uuid(1).to_string() + " is assigned to booking " +
-                     other[0].uuid(2).to_string() + " from " +
-                     timestamp_text(other[0].timestamptz(3)) + " to " +
-                     timestamp_text(other[0].timestamptz(4)) + ".";
-        }
         throw UserError(ERRCODE_EXCLUSION_VIOLATION,
-                        "cannot seat " + name + ": a table is already taken", detail,
+                        "cannot seat " + name + ": a table is already taken",
+                        conflict_detail(id, booking.restaurant_id, tables, Interval{lower, upper}),
                         "Pick free tables, or move the other booking first.");
     }
     if (conflict) {

@@ -14,11 +14,14 @@ TriggerData* row_trigger_data(FunctionCallInfo fcinfo, const char* name, Trigger
     }
     auto* trigger = reinterpret_cast<TriggerData*>(fcinfo->context);
     const bool before = timing == TriggerTiming::Before;
-    if (TRIGGER_FIRED_BEFORE(trigger->tg_event) != before ||
-        !TRIGGER_FIRED_FOR_ROW(trigger->tg_event)) {
-        throw UserError(
-            ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED,
-            std::string(name) + "() must be a " + (before ? "BEFORE" : "AFTER") + " ROW trigger");
+    const TriggerEvent event = trigger->tg_event;
+    const bool fired_when_declared =
+        before ? TRIGGER_FIRED_BEFORE(event) : TRIGGER_FIRED_AFTER(event);
+    if (!fired_when_declared || !TRIGGER_FIRED_FOR_ROW(event) ||
+        !(TRIGGER_FIRED_BY_INSERT(event) || TRIGGER_FIRED_BY_UPDATE(event))) {
+        throw UserError(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED,
+                        std::string(name) + "() must be a " + (before ? "BEFORE" : "AFTER") +
+                            " INSERT OR UPDATE ... FOR EACH ROW trigger");
     }
     return trigger;
 }

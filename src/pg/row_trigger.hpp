@@ -10,8 +10,9 @@ namespace av3::pg {
 
 enum class TriggerTiming { Before, After };
 
-// The trigger data of a FOR EACH ROW trigger fired at `timing`; a UserError naming `name` when
-// the function was called otherwise (by hand, or from a trigger declared differently).
+// The trigger data of a FOR EACH ROW trigger fired at `timing` by an INSERT or an UPDATE (what
+// every row trigger of the extension is declared for); a UserError naming `name` when the
+// function was called otherwise (by hand, or from a trigger declared differently).
 TriggerData* row_trigger_data(FunctionCallInfo fcinfo, const char* name, TriggerTiming timing);
 
 // The attribute number of `column` in `table`'s row descriptor; a UserError when it has none.

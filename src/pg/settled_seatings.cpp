@@ -87,48 +87,69 @@ Statement& settle() {
     return statement;
 }
 
-std::string timestamp_text(Micros t) {
-    return pg_call([t] { return std::string(timestamptz_to_str(t)); });
+std::optional<Micros> settle_horizon() {
+    Rows row = read_horizon().run_latest_committed({});
+    if (row.empty()) {
+        return std::nullopt;
+    }
+    return row[0].timestamptz(1);
 }
 
-[[noreturn]] void refuse_overlap(const SeatingSpan& row, const Uuid& settled_booking,
-                                 const Interval& settled) {
+std::optional<SettledSeating> settled_overlap(Micros horizon, const Uuid& restaurant_id,
+                                              const Uuid& table_id, const Interval& during) {
+    if (during.lower >= horizon) {
+        return std::nullopt;  // every settled seating ends by the horizon
+    }
+    Rows found = find_settled_overlap().run_latest_committed(
+        {{uuid_datum(restaurant_id), false},
+         {TimestampTzGetDatum(during.lower - kLongestSettledSeating), false},
+         {TimestampTzGetDatum(during.upper), false},
+         {TimestampTzGetDatum(during.lower), false},
+         {uuid_datum(table_id), false}},
+        1);
+    if (found.empty()) {
+        return std::nullopt;
+    }
+    return SettledSeating{found[0].uuid(1),
+                          Interval{found[0].timestamptz(2), found[0].timestamptz(3)}};
+}
+
+[[noreturn]] void refuse_overlap(const SeatingSpan& row, const SettledSeating& settled) {
     throw UserError(
         ERRCODE_EXCLUSION_VIOLATION,
         "conflicting key value violates exclusion constraint "
         "\"table_assignments_no_double_booking\"",
         "Table " + row.table_id.to_string() + " for booking " + row.booking_id.to_string() +
-            " at [" + timestamp_text(row.during.lower) + ", " + timestamp_text(row.during.upper) +
-            ") overlaps the settled seating of booking " + settled_booking.to_string() + " at [" +
-            timestamp_text(settled.lower) + ", " + timestamp_text(settled.upper) + ").",
+            " at [" + timestamptz_text(row.during.lower) + ", " +
+            timestamptz_text(row.during.upper) + ") overlaps the settled seating of booking " +
+            settled.booking_id.to_string() + " at [" + timestamptz_text(settled.during.lower) +
+            ", " + timestamptz_text(settled.during.upper) + ").",
         "A table seats one booking at a time, in the past too; choose another table or time.");
 }
 
 }  // namespace
 
+std::optional<SettledSeating> find_settled_seating(const Uuid& restaurant_id, const Uuid& table_id,
+                                                   const Interval& during) {
+    const std::optional<Micros> horizon = settle_horizon();
+    if (!horizon) {
+        return std::nullopt;
+    }
+    return settled_overlap(*horizon, restaurant_id, table_id, during);
+}
+
 void check_against_settled(const std::vector<SeatingSpan>& rows) {
     if (rows.empty()) {
         return;
     }
-    Rows horizon_row = read_horizon().run_latest_committed({});
-    if (horizon_row.empty()) {
+    const std::optional<Micros> horizon = settle_horizon();
+    if (!horizon) {
         return;
     }
-    const Micros horizon = horizon_row[0].timestamptz(1);
     for (const SeatingSpan& row : rows) {
-        if (row.during.lower >= horizon) {
-            continue;  // every settled seating ends by the horizon
-        }
-        Rows found = find_settled_overlap().run_latest_committed(
-            {{uuid_datum(row.restaurant_id), false},
-             {TimestampTzGetDatum(row.during.lower - kLongestSettledSeating), false},
-             {TimestampTzGetDatum(row.during.upper), false},
-             {TimestampTzGetDatum(row.during.lower), false},
-             {uuid_datum(row.table_id), false}},
-            1);
-        if (!found.empty()) {
-            refuse_overlap(row, found[0].uuid(1),
-                           Interval{found[0].timestamptz(2), found[0].timestamptz(3)});
+        if (std::optional<SettledSeating> settled =
+                settled_overlap(*horizon, row.restaurant_id, row.table_id, row.during)) {
+            refuse_overlap(row, *settled);
         }
     }
 }

@@ -24,6 +24,7 @@
 #include "core/schedule.hpp"
 #include "core/types.hpp"
 
+#include <optional>
 #include <vector>
 
 namespace av3::pg {
@@ -37,6 +38,18 @@ struct SeatingSpan {
 
 constexpr Micros kLongestSettledSeating = 28 * 60 * kMicrosPerMinute;
 constexpr int kSettleBatch = 10000;
+
+struct SettledSeating {
+    Uuid booking_id;
+    Interval during;
+};
+
+// The settled seating of `table_id` that overlaps `during`, read as last committed; none when
+// `during` starts at or after the settle horizon (every settled seating ends by it). For
+// writers that look for a free table among the unsettled seatings (the GiST index) and must
+// not be refused by the check below again and again. With SPI connected.
+std::optional<SettledSeating> find_settled_seating(const Uuid& restaurant_id, const Uuid& table_id,
+                                                   const Interval& during);
 
 // Raises exclusion_violation when one of `rows`, already in table_assignments and unsettled,
 // overlaps a settled seating of its table. One read of the horizon; a search per row only for

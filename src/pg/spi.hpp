@@ -47,6 +47,9 @@ Datum uuid_array_datum(const std::vector<Uuid>& ids, const std::vector<bool>& nu
 Datum timestamptz_array_datum(const std::vector<Micros>& values,
                               const std::vector<bool>* nulls = nullptr);
 
+// A timestamptz as Postgres prints it (DateStyle and TimeZone of the session), for messages.
+std::string timestamptz_text(Micros at);
+
 // One row of the last SPI result.
 class Row {
 public:
