@@ -50,8 +50,9 @@ std::string conflict_detail(const Uuid& booking_id, const Uuid& restaurant_id,
                " to " + timestamptz_text(other[0].timestamptz(4)) + ".";
     }
     for (const Uuid& table : tables) {
-        if (std::optional<SettledSeating> settled =
-                find_settled_seating(restaurant_id, table, during)) {
+        // The booking's own settled seating is back after the refused write rolled back.
+        std::optional<SettledSeating> settled = find_settled_seating(restaurant_id, table, during);
+        if (settled && settled->booking_id != booking_id) {
             return "Table " + table.to_string() + " is assigned to booking " +
                    settled->booking_id.to_string() + " from " +
                    timestamptz_text(settled->during.lower) + " to " +
