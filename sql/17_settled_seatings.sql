@@ -125,6 +125,11 @@ SELECT assignment_v3.settle_seatings() AS settled;
 SELECT settled FROM assignment_v3.table_assignments WHERE booking_id = t_id('booking', 1781);
 SELECT outcome, reason, t_short(table_ids[1]) AS table_id, pipeline
 FROM assignment_v3.assign_booking(t_id('booking', 1782), pipeline => 'legacy');
+-- Another such booking at the same time: T1 held by the settled seating, T2 by 1782: no table.
+INSERT INTO assignment_v3.bookings (id, restaurant_id, party_size, start_at, end_at, next_attempt_at, queued_at)
+VALUES (t_id('booking', 1783), t_id('restaurant', 171), 2, now() - interval '150 minutes', now() + interval '1 hour', '2100-01-01', now() - interval '4 hours');
+SELECT outcome, reason, cardinality(table_ids) AS tables, pipeline
+FROM assignment_v3.assign_booking(t_id('booking', 1783), pipeline => 'legacy');
 RESET assignment_v3.settle_after;
 
 -- No table double-booked, settled or not.
