@@ -6,8 +6,8 @@
 #include "pg/claim.hpp"
 #include "pg/extension_version.hpp"
 #include "pg/restaurant_lock.hpp"
-#include "pg/settled_seatings.hpp"
 #include "pg/result_set.hpp"
+#include "pg/settled_seatings.hpp"
 #include "pg/subtransaction.hpp"
 #include "pg/transaction_hooks.hpp"
 #include "pg/transition_events.hpp"
@@ -37,6 +37,11 @@ Statement& find_conflict() {
     return statement;
 }
 
+std::string held_by(const Uuid& table, const Uuid& booking, const Interval& during) {
+    return "Table " + table.to_string() + " is assigned to booking " + booking.to_string() +
+           " from " + timestamptz_text(during.lower) + " to " + timestamptz_text(during.upper);
+}
+
 // Which booking holds one of `tables` for part of `during`, said for an operator.
 std::string conflict_detail(const Uuid& booking_id, const Uuid& restaurant_id,
                             const std::vector<Uuid>& tables, const Interval& during) {
@@ -45,18 +50,15 @@ std::string conflict_detail(const Uuid& booking_id, const Uuid& restaurant_id,
                                       {TimestampTzGetDatum(during.upper), false},
                                       {uuid_datum(booking_id), false}});
     if (!other.empty()) {
-        return "Table " + other[0].uuid(1).to_string() + " is assigned to booking " +
-               other[0].uuid(2).to_string() + " from " + timestamptz_text(other[0].timestamptz(3)) +
-               " to " + timestamptz_text(other[0].timestamptz(4)) + ".";
+        return held_by(other[0].uuid(1), other[0].uuid(2),
+                       Interval{other[0].timestamptz(3), other[0].timestamptz(4)}) +
+               ".";
     }
     for (const Uuid& table : tables) {
         // The booking's own settled seating is back after the refused write rolled back.
         std::optional<SettledSeating> settled = find_settled_seating(restaurant_id, table, during);
         if (settled && settled->booking_id != booking_id) {
-            return "Table " + table.to_string() + " is assigned to booking " +
-                   settled->booking_id.to_string() + " from " +
-                   timestamptz_text(settled->during.lower) + " to " +
-                   timestamptz_text(settled->during.upper) + " (a settled seating).";
+            return held_by(table, settled->booking_id, settled->during) + " (a settled seating).";
         }
     }
     return "A table is already assigned for part of that time.";

@@ -135,6 +135,7 @@ Datum uuid_datum(const Uuid& id) {
 Datum text_datum(std::string_view text) {
     return pg_call([&] { return text_datum_unguarded(text); });
 }
+
 std::string timestamptz_text(Micros at) {
     const char* text = pg_call([&] { return timestamptz_to_str(at); });
     return text;  // a static buffer of Postgres: copied before the next call
