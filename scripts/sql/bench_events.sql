@@ -1,13 +1,16 @@
 -- :invocations coordinator invocations (about 4.8 events each, so 2.1 million make 10 million
 -- events) over the 14 days before now, at :restaurants restaurants: 85 % confirmed (start, three
--- transitions, confirmed), 10 % retried, 2 % manual review, 0.5 % errors, 2.5 % legacy.
+-- transitions, confirmed), 10 % retried, 2 % manual review, 0.5 % errors, 2.5 % legacy. The
+-- bookings' ids are made as the bookings were (:booking_ids: time_ordered, the default of
+-- bookings.id, or random).
 SELECT setseed(0.11);
 INSERT INTO assignment_v3.observability_events (created_at, source, event_type, severity, booking_id, restaurant_id, context)
 SELECT t.at + e.n * interval '1 millisecond', e.source, e.event_type, 'info', t.booking, t.restaurant, e.context
-FROM (SELECT now() - random() * interval '14 days' AS at, gen_random_uuid() AS booking,
-             r.ids[1 + floor(random() * cardinality(r.ids))::int] AS restaurant, random() AS kind,
-             (10 + random() * random() * 400)::int AS latency
-      FROM (SELECT array_agg(id) AS ids FROM assignment_v3.restaurants) r, generate_series(1, :invocations) g) t
+FROM (SELECT s.*, CASE :'booking_ids' WHEN 'random' THEN gen_random_uuid() ELSE assignment_v3.uuid_v7(s.at) END AS booking
+      FROM (SELECT now() - random() * interval '14 days' AS at,
+                   r.ids[1 + floor(random() * cardinality(r.ids))::int] AS restaurant, random() AS kind,
+                   (10 + random() * random() * 400)::int AS latency
+            FROM (SELECT array_agg(id) AS ids FROM assignment_v3.restaurants) r, generate_series(1, :invocations) g) s) t
 CROSS JOIN LATERAL (
     SELECT * FROM (VALUES
         (0, 'assignment.coordinator', 'coordinator.start', '{"mode": "full", "attempt": 1, "trigger": "creation", "version": 0}'::jsonb, 0.0, 0.975),

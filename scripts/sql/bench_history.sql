@@ -5,12 +5,16 @@
 CREATE TEMP TABLE history_tables AS
     SELECT id, restaurant_id, capacity, (row_number() OVER (ORDER BY id) - 1)::int AS n
     FROM assignment_v3.restaurant_tables;
+-- Each booking's id made as the booking was, 30 days before it (:booking_ids: time_ordered,
+-- the default of bookings.id, or random).
 CREATE TEMP TABLE history AS
-    SELECT gen_random_uuid() AS booking_id, t.id AS table_id, t.restaurant_id, least(t.capacity, 2) AS party_size,
-           timestamptz '2024-01-01 19:00+00' + (g / c.tables) * interval '1 day' AS start_at
-    FROM generate_series(0, :history - 1) g
-    CROSS JOIN (SELECT count(*)::int AS tables FROM history_tables) c
-    JOIN history_tables t ON t.n = g % c.tables;
+    SELECT CASE :'booking_ids' WHEN 'random' THEN gen_random_uuid()
+                ELSE assignment_v3.uuid_v7(s.start_at - interval '30 days') END AS booking_id, s.*
+    FROM (SELECT t.id AS table_id, t.restaurant_id, least(t.capacity, 2) AS party_size,
+                 timestamptz '2024-01-01 19:00+00' + (g / c.tables) * interval '1 day' AS start_at
+          FROM generate_series(0, :history - 1) g
+          CROSS JOIN (SELECT count(*)::int AS tables FROM history_tables) c
+          JOIN history_tables t ON t.n = g % c.tables) s;
 INSERT INTO assignment_v3.bookings (id, restaurant_id, party_size, start_at, end_at, status, assignment_state,
                                     assignment_version, attempts, next_attempt_at, created_at, updated_at, queued_at)
 SELECT booking_id, restaurant_id, party_size, start_at, start_at + interval '2 hours', 'confirmed', 'confirmed', 3, 1,

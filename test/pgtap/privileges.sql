@@ -21,16 +21,18 @@ FROM unnest(ARRAY['assignment_v3.process_pending(integer)', 'assignment_v3.reque
                   'assignment_v3.assign_manually(uuid, uuid[])', 'assignment_v3.reset_circuit_breaker()',
                   'assignment_v3.clear_auto_rollback()']) f;
 
--- No function at all is executable by PUBLIC, except the helper a check constraint calls.
+-- No function at all is executable by PUBLIC, except the helper a check constraint calls and
+-- the default of bookings.id (with its form for a given time): whoever may insert bookings.
 SELECT is(
     ARRAY(SELECT p.oid::regprocedure::text FROM pg_proc p
           JOIN pg_namespace n ON n.oid = p.pronamespace
           CROSS JOIN LATERAL aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a
           WHERE n.nspname IN ('assignment_v3', 'assignment_v3_internal') AND a.grantee = 0
             AND a.privilege_type = 'EXECUTE'
-          ORDER BY 1),
-    ARRAY['assignment_v3_internal.is_known_timezone(text)'],
-    'only is_known_timezone() is executable by PUBLIC');
+          ORDER BY p.oid::regprocedure::text COLLATE "C"),
+    ARRAY['assignment_v3.uuid_v7()', 'assignment_v3.uuid_v7(timestamp with time zone)',
+          'assignment_v3_internal.is_known_timezone(text)'],
+    'only is_known_timezone() and uuid_v7() are executable by PUBLIC');
 
 -- Privileges are explicit on every function and table of the extension (none relies on the
 -- defaults, which for functions include EXECUTE for PUBLIC).

@@ -1,0 +1,38 @@
+// Time-ordered UUIDs (RFC 9562, version 7): the default for booking ids (docs/architecture.md,
+// "Booking ids").
+//
+// Why: bookings' primary key, table_assignments' primary key and the events' booking_id index
+// are all keyed by the booking id. With random ids (gen_random_uuid()) each new booking writes
+// to a random leaf of each, and once those indexes outgrow the caches every booking pays for
+// pages no one touched since the last checkpoint; the drain rate then falls with the history
+// kept (docs/BENCHMARKS.md, "History"). Ids that grow with time keep those insertions at the
+// indexes' right edges, on a few hot pages, however long the history.
+//
+// Layout: the first 48 bits are the milliseconds since the Unix epoch, then the version (7),
+// then 12 bits of the fraction of that millisecond (RFC 9562 §6.2, method 3: ids made in the
+// same millisecond keep the order of their microseconds), then the variant (0b10)
+// and 62 random bits.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+
+#include "core/types.hpp"
+
+namespace av3 {
+
+// The times a version 7 UUID can hold: from the Unix epoch to the end of its 48 bits of
+// milliseconds (the year 10889).
+constexpr std::int64_t kUuidV7MaxUnixMicros = (std::int64_t{1} << 48) * 1000 - 1;
+
+// The UUID for `unix_micros` (microseconds since 1970-01-01 UTC) with `random` as its random
+// bits (the two variant bits of random[0] are overwritten); none outside
+// [0, kUuidV7MaxUnixMicros].
+std::optional<Uuid> uuid_v7(std::int64_t unix_micros, const std::array<std::uint8_t, 8>& random);
+
+// The microseconds since the Unix epoch that uuid_v7() encoded (exactly: each microsecond of a
+// millisecond has its own 12-bit fraction); none if `id` is not a version 7 UUID.
+std::optional<std::int64_t> uuid_v7_unix_micros(const Uuid& id);
+
+}  // namespace av3

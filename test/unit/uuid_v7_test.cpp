@@ -1,0 +1,58 @@
+#include <gtest/gtest.h>
+
+#include "core/uuid_v7.hpp"
+
+namespace av3 {
+namespace {
+
+constexpr std::array<std::uint8_t, 8> kZeros{};
+constexpr std::array<std::uint8_t, 8> kOnes{0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF};
+
+TEST(UuidV7, LaysOutTimeVersionFractionVariantAndRandomBits) {
+    // 2026-12-05 20:00:00.123456 UTC
+    const std::int64_t at = 1796500800123456;
+    const Uuid id = *uuid_v7(at, {0x12, 0x34, 0x56, 0x78, 0x9A, 0xBC, 0xDE, 0xF0});
+    // 1796500800123 ms = 0x01A2 47CA C27B; 456 us -> 456 * 4096 / 1000 = 1867 = 0x74B
+    EXPECT_EQ(id.to_string(), "01a247ca-c27b-774b-9234-56789abcdef0");
+    EXPECT_EQ(id.bytes[6] >> 4, 7);     // version
+    EXPECT_EQ(id.bytes[8] >> 6, 0b10);  // variant
+    EXPECT_EQ(*uuid_v7_unix_micros(id), at);
+}
+
+TEST(UuidV7, LaterTimesSortLaterWhateverTheRandomBits) {
+    std::int64_t previous_at = 1796500800000000;
+    Uuid previous = *uuid_v7(previous_at, kOnes);
+    for (std::int64_t step : {1LL, 2LL, 3LL, 999LL, 1000LL, 1001LL, 86400000000LL}) {
+        const std::int64_t at = previous_at + step;
+        const Uuid later = *uuid_v7(at, kZeros);
+        EXPECT_LT(previous, later) << "step " << step;
+        EXPECT_EQ(*uuid_v7_unix_micros(later), at);
+        previous = *uuid_v7(at, kOnes);
+        previous_at = at;
+    }
+}
+
+TEST(UuidV7, EveryMicrosecondOfAMillisecondKeepsItsOwnFraction) {
+    for (std::int64_t us = 0; us < 1000; ++us) {
+        const std::int64_t at = 1796500800000000 + us;
+        ASSERT_EQ(*uuid_v7_unix_micros(*uuid_v7(at, kOnes)), at) << us;
+    }
+}
+
+TEST(UuidV7, RefusesTimesItCannotHold) {
+    EXPECT_FALSE(uuid_v7(-1, kZeros).has_value());
+    EXPECT_FALSE(uuid_v7(kUuidV7MaxUnixMicros + 1, kZeros).has_value());
+    EXPECT_EQ(uuid_v7(0, kZeros)->to_string(), "00000000-0000-7000-8000-000000000000");
+    EXPECT_EQ(uuid_v7(kUuidV7MaxUnixMicros, kOnes)->to_string(),
+              "ffffffff-ffff-7ffb-bfff-ffffffffffff");
+}
+
+TEST(UuidV7, TellsOtherVersionsApart) {
+    Uuid v4 = *uuid_v7(1796500800000000, kZeros);
+    v4.bytes[6] = static_cast<std::uint8_t>(0x40 | (v4.bytes[6] & 0x0F));
+    EXPECT_FALSE(uuid_v7_unix_micros(v4).has_value());
+    EXPECT_FALSE(uuid_v7_unix_micros(Uuid{}).has_value());
+}
+
+}  // namespace
+}  // namespace av3
