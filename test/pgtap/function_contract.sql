@@ -23,6 +23,13 @@ SELECT has_function('assignment_v3', 'rollout_bucket', ARRAY['uuid']);
 SELECT volatility_is('assignment_v3', 'rollout_bucket', ARRAY['uuid'], 'immutable');
 SELECT has_function('assignment_v3', 'restaurant_lock_key', ARRAY['uuid']);
 SELECT has_function('assignment_v3', 'reset_circuit_breaker', ARRAY[]::text[]);
+-- The default of bookings.id, and its form for a given time: time-ordered uuids (version 7).
+SELECT has_function('assignment_v3', 'uuid_v7', ARRAY[]::text[]);
+SELECT has_function('assignment_v3', 'uuid_v7', ARRAY['timestamp with time zone']);
+SELECT volatility_is('assignment_v3', 'uuid_v7', ARRAY[]::text[], 'volatile');
+SELECT is(substr(assignment_v3.uuid_v7()::text, 15, 1), '7', 'uuid_v7() makes version 7 uuids');
+SELECT ok(assignment_v3.uuid_v7('2030-01-01 00:00+00') > assignment_v3.uuid_v7('2029-12-31 23:59:59.999+00'),
+          'uuid_v7(at) sorts by time');
 
 -- The columns of the workers view.
 SELECT columns_are('assignment_v3', 'workers', ARRAY[
