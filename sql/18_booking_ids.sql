@@ -26,6 +26,12 @@ SELECT count(*) AS bookings, count(DISTINCT id) AS distinct_ids,
                                               AND ceil(extract(epoch FROM clock_timestamp()) * 1000)::bigint) AS in_window
 FROM assignment_v3.bookings WHERE restaurant_id = t_id('restaurant', 180);
 
+-- Ids made one after the other in a session sort in that order, even within a microsecond.
+SELECT bool_and(a < b) AS in_order
+FROM (SELECT lag(id) OVER (ORDER BY n) AS a, id AS b
+      FROM (SELECT n, assignment_v3.uuid_v7() AS id FROM generate_series(1, 2000) n) s) t
+WHERE a IS NOT NULL;
+
 -- A booking made later sorts after every one made before it.
 SELECT pg_sleep(0.002);
 INSERT INTO assignment_v3.bookings (restaurant_id, party_size, start_at, end_at, next_attempt_at)

@@ -5,7 +5,7 @@
 // are all keyed by the booking id. With random ids (gen_random_uuid()) each new booking writes
 // to a random leaf of each, and once those indexes outgrow the caches every booking reads pages
 // no cache holds and writes a full-page image of each after every checkpoint: with a large
-// history, 55 % more WAL per booking (docs/BENCHMARKS.md, "History"). Ids that grow with time
+// history, over half as much WAL again per booking (docs/BENCHMARKS.md, "History"). Ids that grow with time
 // keep those insertions at the indexes' right edges, on a few hot pages, however long the
 // history.
 //
@@ -32,8 +32,23 @@ constexpr std::int64_t kUuidV7MaxUnixMicros = (std::int64_t{1} << 48) * 1000 - 1
 // [0, kUuidV7MaxUnixMicros].
 std::optional<Uuid> uuid_v7(std::int64_t unix_micros, const std::array<std::uint8_t, 8>& random);
 
+// The times of one session's successive ids: the clock's, or one microsecond past the last
+// when the clock has not moved on since (the same microsecond, or a step back), so that the ids
+// a session makes sort in the order it made them, as PostgreSQL 18's uuidv7() does.
+class MonotonicMicros {
+public:
+    std::int64_t next(std::int64_t clock) {
+        last_ = clock > last_ ? clock : last_ + 1;
+        return last_;
+    }
+
+private:
+    std::int64_t last_ = -1;
+};
+
 // The microseconds since the Unix epoch that uuid_v7() encoded (exactly: each microsecond of a
-// millisecond has its own 12-bit fraction); none if `id` is not a version 7 UUID.
+// millisecond has its own 12-bit fraction; the fractions past 4091, which uuid_v7() never makes,
+// read as the millisecond's last microsecond); none if `id` is not a version 7 UUID.
 std::optional<std::int64_t> uuid_v7_unix_micros(const Uuid& id);
 
 }  // namespace av3

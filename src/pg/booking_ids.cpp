@@ -22,7 +22,7 @@ Datum uuid_v7_at(TimestampTz at) {
     if (!id) {
         throw UserError(
             ERRCODE_DATETIME_VALUE_OUT_OF_RANGE,
-            "assignment_v3.uuid_v7() cannot encode the time " + timestamptz_text(at),
+            "time \"" + timestamptz_text(at) + "\" is out of range for a version 7 uuid",
             "A version 7 uuid holds the milliseconds since 1970-01-01 00:00 UTC in 48 bits: times "
             "from then to the year 10889.",
             "Pass a time in that range, or no time for the current one.");
@@ -39,10 +39,15 @@ extern "C" {
 PG_FUNCTION_INFO_V1(av3_uuid_v7);
 PGDLLEXPORT Datum av3_uuid_v7(PG_FUNCTION_ARGS) {
     return av3::pg::cpp_entry([&] {
-        // uuid_v7() is the clock's time now (not the transaction's: the ids of one statement's
-        // rows keep their order too); uuid_v7(at) is the given time's.
-        return av3::pg::uuid_v7_at(PG_NARGS() == 0 ? GetCurrentTimestamp()
-                                                   : PG_GETARG_TIMESTAMPTZ(0));
+        // uuid_v7() is the clock's time now (not the transaction's), kept increasing within the
+        // session: the ids of one statement's rows keep their order too. uuid_v7(at) is the
+        // given time's, as given.
+        if (PG_NARGS() == 0) {
+            static av3::MonotonicMicros session_clock;  // (trivially destructible)
+            const TimestampTz now = session_clock.next(GetCurrentTimestamp());
+            return av3::pg::uuid_v7_at(now);
+        }
+        return av3::pg::uuid_v7_at(PG_GETARG_TIMESTAMPTZ(0));
     });
 }
 

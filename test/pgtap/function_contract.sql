@@ -27,6 +27,13 @@ SELECT has_function('assignment_v3', 'reset_circuit_breaker', ARRAY[]::text[]);
 SELECT has_function('assignment_v3', 'uuid_v7', ARRAY[]::text[]);
 SELECT has_function('assignment_v3', 'uuid_v7', ARRAY['timestamp with time zone']);
 SELECT volatility_is('assignment_v3', 'uuid_v7', ARRAY[]::text[], 'volatile');
+SELECT volatility_is('assignment_v3', 'uuid_v7', ARRAY['timestamp with time zone'], 'volatile');
+SELECT is_strict('assignment_v3', 'uuid_v7', ARRAY['timestamp with time zone']);
+SELECT ok(
+    (SELECT bool_and(a < b) FROM (SELECT lag(id) OVER (ORDER BY n) AS a, id AS b
+                                  FROM (SELECT n, assignment_v3.uuid_v7() AS id FROM generate_series(1, 1000) n) s) t
+     WHERE a IS NOT NULL),
+    'uuid_v7() ids of one session sort in the order they were made');
 SELECT is(substr(assignment_v3.uuid_v7()::text, 15, 1), '7', 'uuid_v7() makes version 7 uuids');
 SELECT ok(assignment_v3.uuid_v7('2030-01-01 00:00+00') > assignment_v3.uuid_v7('2029-12-31 23:59:59.999+00'),
           'uuid_v7(at) sorts by time');

@@ -54,5 +54,22 @@ TEST(UuidV7, TellsOtherVersionsApart) {
     EXPECT_FALSE(uuid_v7_unix_micros(Uuid{}).has_value());
 }
 
+TEST(UuidV7, ReadsFractionsItNeverMakesAsTheMillisecondsLastMicrosecond) {
+    Uuid id = *uuid_v7(1796500800000000, kZeros);
+    id.bytes[6] = 0x7F;  // fraction 0xFFF = 4095
+    id.bytes[7] = 0xFF;
+    EXPECT_EQ(*uuid_v7_unix_micros(id), 1796500800000999);
+}
+
+TEST(MonotonicMicros, FollowsTheClockAndStepsOnWhenItStandsStillOrGoesBack) {
+    MonotonicMicros clock;
+    EXPECT_EQ(clock.next(1000), 1000);
+    EXPECT_EQ(clock.next(1000), 1001);  // the same microsecond
+    EXPECT_EQ(clock.next(1000), 1002);
+    EXPECT_EQ(clock.next(900), 1003);   // the clock stepped back
+    EXPECT_EQ(clock.next(5000), 5000);  // and on again
+    EXPECT_EQ(clock.next(0), 5001);
+}
+
 }  // namespace
 }  // namespace av3
