@@ -110,26 +110,12 @@ async function readBookings(pool, ids) {
   return ids.map((id) => ({ via: 'read', decision: byId.get(id) || null }));
 }
 
-// A time-ordered booking id (UUID version 7, RFC 9562: the milliseconds since 1970, then random
-// bits), as the extension's default makes them: each new booking's entries then land at the
-// right edge of the indexes keyed by booking id (docs/operations.md, "Booking ids"). The ids
-// are made here, not by the default, so that their waiters exist before the insert commits.
-function uuidv7() {
-  const bytes = crypto.randomBytes(16);
-  const ms = BigInt(Date.now());
-  for (let i = 0; i < 6; i++) bytes[i] = Number((ms >> BigInt(8 * (5 - i))) & 0xffn);
-  bytes[6] = 0x70 | (bytes[6] & 0x0f);
-  bytes[8] = 0x80 | (bytes[8] & 0x3f);
-  const h = bytes.toString('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-}
-
 // Inserts bookings in one statement and waits for each one's decision. `bookings`: objects
 // with restaurant_id, party_size, start_at, end_at (Date or ISO text). Resolves to one result
 // per booking, in order: { via: 'notify' | 'read', decision }; 'read' means no notification
 // came within timeoutMs and `decision` is the booking as it is (perhaps still pending).
 async function bookAndWait(pool, listener, bookings, { timeoutMs = 5000 } = {}) {
-  const ids = bookings.map(() => uuidv7());
+  const ids = bookings.map(() => crypto.randomUUID());
   const heard = ids.map((id) => listener.expect(id, timeoutMs));
   try {
     await pool.query(
@@ -150,4 +136,4 @@ async function bookAndWait(pool, listener, bookings, { timeoutMs = 5000 } = {}) 
   return results.map((r, i) => ({ booking_id: ids[i], ...r }));
 }
 
-module.exports = { CHANNEL, DecisionListener, bookAndWait, readBookings, uuidv7 };
+module.exports = { CHANNEL, DecisionListener, bookAndWait, readBookings };

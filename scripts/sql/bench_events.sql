@@ -1,8 +1,8 @@
 -- :invocations coordinator invocations (about 4.8 events each, so 2.1 million make 10 million
 -- events) over the 14 days before now, at :restaurants restaurants: 85 % confirmed (start, three
 -- transitions, confirmed), 10 % retried, 2 % manual review, 0.5 % errors, 2.5 % legacy. The
--- bookings' ids are made as the bookings were (:booking_ids: time_ordered, the default of
--- bookings.id, or random).
+-- bookings' ids are made as the bookings' were (:booking_ids: random, the default of
+-- bookings.id, or time_ordered).
 SELECT setseed(0.11);
 INSERT INTO assignment_v3.observability_events (created_at, source, event_type, severity, booking_id, restaurant_id, context)
 SELECT t.at + e.n * interval '1 millisecond', e.source, e.event_type, 'info', t.booking, t.restaurant, e.context

@@ -5,8 +5,8 @@
 CREATE TEMP TABLE history_tables AS
     SELECT id, restaurant_id, capacity, (row_number() OVER (ORDER BY id) - 1)::int AS n
     FROM assignment_v3.restaurant_tables;
--- Each booking's id made as the booking was, 30 days before it (:booking_ids: time_ordered,
--- the default of bookings.id, or random).
+-- Each booking's id made as the booking's was, 30 days before it (:booking_ids: random, the
+-- default of bookings.id, or time_ordered).
 CREATE TEMP TABLE history AS
     SELECT CASE :'booking_ids' WHEN 'random' THEN gen_random_uuid()
                 ELSE assignment_v3.uuid_v7(s.start_at - interval '30 days') END AS booking_id, s.*

@@ -1,13 +1,15 @@
-// Time-ordered UUIDs (RFC 9562, version 7): the default for booking ids (docs/architecture.md,
-// "Booking ids").
+// Time-ordered UUIDs (RFC 9562, version 7): booking ids for applications that choose them
+// (assignment_v3.uuid_v7(); docs/architecture.md, "Booking ids").
 //
 // Why: bookings' primary key, table_assignments' primary key and the events' booking_id index
-// are all keyed by the booking id. With random ids (gen_random_uuid()) each new booking writes
-// to a random leaf of each, and once those indexes outgrow the caches every booking reads pages
-// no cache holds and writes a full-page image of each after every checkpoint: with a large
-// history, over half as much WAL again per booking (docs/BENCHMARKS.md, "History"). Ids that grow with time
-// keep those insertions at the indexes' right edges, on a few hot pages, however long the
-// history.
+// are all keyed by the booking id. With random ids (gen_random_uuid(), the default) each new
+// booking writes to a random leaf of each, and once those indexes outgrow the caches every
+// booking reads pages no cache holds and writes a full-page image of each after every
+// checkpoint: with a large history, over half as much WAL again per booking
+// (docs/BENCHMARKS.md, "History"). Ids that grow with time keep those insertions at the
+// indexes' right edges, on a few hot pages, however long the history; but workers that seat
+// bookings made at the same time then write the same index pages, which cost a drain of a
+// fresh backlog by two workers more than it saved (hence not the default).
 //
 // Layout: the first 48 bits are the milliseconds since the Unix epoch, then the version (7),
 // then 12 bits of the fraction of that millisecond (RFC 9562 §6.2, method 3: ids made in the

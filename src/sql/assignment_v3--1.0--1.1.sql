@@ -1223,8 +1223,7 @@ COMMENT ON FUNCTION clear_auto_rollback() IS
     ' Example: SELECT assignment_v3.clear_auto_rollback();';
 
 --------------------------------------------------------------------------------------------
--- Time-ordered booking ids: uuid_v7() becomes the default of bookings.id (the rows already
--- there keep their ids; any uuid may still be given)
+-- Time-ordered booking ids, for applications that choose them (bookings.id keeps its default)
 --------------------------------------------------------------------------------------------
 CREATE FUNCTION uuid_v7() RETURNS uuid
     AS 'MODULE_PATHNAME', 'av3_uuid_v7' LANGUAGE C VOLATILE PARALLEL SAFE;
@@ -1233,13 +1232,10 @@ CREATE FUNCTION uuid_v7(at timestamptz) RETURNS uuid
 GRANT EXECUTE ON FUNCTION uuid_v7() TO PUBLIC;
 GRANT EXECUTE ON FUNCTION uuid_v7(timestamptz) TO PUBLIC;
 COMMENT ON FUNCTION uuid_v7() IS
-    'A time-ordered uuid (version 7: the current time in milliseconds, its fraction, random bits): '
-    'the default of bookings.id. Example: SELECT assignment_v3.uuid_v7();';
+    'A time-ordered uuid (version 7: the current time in milliseconds, its fraction, random bits), '
+    'for booking ids that keep a large history out of the WAL. Example: SELECT assignment_v3.uuid_v7();';
 COMMENT ON FUNCTION uuid_v7(timestamptz) IS
     'A time-ordered uuid (version 7) for the given time, for ids of bookings made in the past '
     '(a migration). Example: SELECT assignment_v3.uuid_v7(now() - interval ''1 day'');';
-ALTER TABLE bookings ALTER COLUMN id SET DEFAULT uuid_v7();
-COMMENT ON COLUMN bookings.id IS
-    'Booking id: any uuid; when omitted, a time-ordered one (uuid_v7()), which keeps the indexes keyed by it cheap.';
 
 SELECT assignment_v3_internal.attach_workers();

@@ -23,7 +23,7 @@ SELECT has_function('assignment_v3', 'rollout_bucket', ARRAY['uuid']);
 SELECT volatility_is('assignment_v3', 'rollout_bucket', ARRAY['uuid'], 'immutable');
 SELECT has_function('assignment_v3', 'restaurant_lock_key', ARRAY['uuid']);
 SELECT has_function('assignment_v3', 'reset_circuit_breaker', ARRAY[]::text[]);
--- The default of bookings.id, and its form for a given time: time-ordered uuids (version 7).
+-- Time-ordered uuids (version 7) for booking ids, and their form for a given time.
 SELECT has_function('assignment_v3', 'uuid_v7', ARRAY[]::text[]);
 SELECT has_function('assignment_v3', 'uuid_v7', ARRAY['timestamp with time zone']);
 SELECT volatility_is('assignment_v3', 'uuid_v7', ARRAY[]::text[], 'volatile');

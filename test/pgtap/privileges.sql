@@ -22,7 +22,7 @@ FROM unnest(ARRAY['assignment_v3.process_pending(integer)', 'assignment_v3.reque
                   'assignment_v3.clear_auto_rollback()']) f;
 
 -- No function at all is executable by PUBLIC, except the helper a check constraint calls and
--- the default of bookings.id (with its form for a given time): whoever may insert bookings.
+-- the time-ordered ids (with their form for a given time), like gen_random_uuid().
 SELECT is(
     ARRAY(SELECT p.oid::regprocedure::text FROM pg_proc p
           JOIN pg_namespace n ON n.oid = p.pronamespace

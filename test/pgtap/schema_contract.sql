@@ -53,7 +53,7 @@ SELECT columns_are('assignment_v3', 'bookings', ARRAY[
     'assignment_version', 'attempts', 'next_attempt_at', 'last_reason', 'zone_preference',
     'created_at', 'updated_at', 'queued_at']);
 SELECT col_is_pk('assignment_v3', 'bookings', 'id', 'bookings.id is the key');
-SELECT col_default_is('assignment_v3', 'bookings', 'id', 'assignment_v3.uuid_v7()', 'bookings.id default: time-ordered');
+SELECT col_default_is('assignment_v3', 'bookings', 'id', 'gen_random_uuid()', 'bookings.id default');
 SELECT fk_ok('assignment_v3', 'bookings', 'restaurant_id', 'assignment_v3', 'restaurants', 'id');
 SELECT col_type_is('assignment_v3', 'bookings', 'party_size', 'integer', 'party_size is integer');
 SELECT col_type_is('assignment_v3', 'bookings', 'start_at', 'timestamp with time zone', 'start_at is timestamptz');

@@ -2,11 +2,12 @@
 -- Bookings: what applications write, and the state the pipeline keeps on each
 --------------------------------------------------------------------------------------------
 
--- Time-ordered booking ids (UUID version 7, RFC 9562): the default of bookings.id. Ids that
--- grow with time keep each new booking's entries in the three indexes keyed by booking id at
--- their right edges, so that a booking costs the same however long the history
--- (docs/architecture.md, "Booking ids"). uuid_v7() is the current time's, uuid_v7(at) a given
--- time's (a migration's past bookings). Like gen_random_uuid(), executable by everyone.
+-- Time-ordered booking ids (UUID version 7, RFC 9562), for applications that choose them:
+-- each new booking's entries in the three indexes keyed by booking id land at their right
+-- edges, which keeps a large history out of the WAL, at the price of two workers writing the
+-- same index pages (docs/architecture.md, "Booking ids"). The default stays gen_random_uuid().
+-- uuid_v7() is the current time's, uuid_v7(at) a given time's (a migration's past bookings).
+-- Like gen_random_uuid(), executable by everyone.
 CREATE FUNCTION uuid_v7() RETURNS uuid
     AS 'MODULE_PATHNAME', 'av3_uuid_v7' LANGUAGE C VOLATILE PARALLEL SAFE;
 CREATE FUNCTION uuid_v7(at timestamptz) RETURNS uuid
@@ -14,14 +15,14 @@ CREATE FUNCTION uuid_v7(at timestamptz) RETURNS uuid
 GRANT EXECUTE ON FUNCTION uuid_v7() TO PUBLIC;
 GRANT EXECUTE ON FUNCTION uuid_v7(timestamptz) TO PUBLIC;
 COMMENT ON FUNCTION uuid_v7() IS
-    'A time-ordered uuid (version 7: the current time in milliseconds, its fraction, random bits): '
-    'the default of bookings.id. Example: SELECT assignment_v3.uuid_v7();';
+    'A time-ordered uuid (version 7: the current time in milliseconds, its fraction, random bits), '
+    'for booking ids that keep a large history out of the WAL. Example: SELECT assignment_v3.uuid_v7();';
 COMMENT ON FUNCTION uuid_v7(timestamptz) IS
     'A time-ordered uuid (version 7) for the given time, for ids of bookings made in the past '
     '(a migration). Example: SELECT assignment_v3.uuid_v7(now() - interval ''1 day'');';
 
 CREATE TABLE bookings (
-    id                 uuid PRIMARY KEY DEFAULT uuid_v7(),
+    id                 uuid PRIMARY KEY DEFAULT gen_random_uuid(),
     restaurant_id      uuid NOT NULL REFERENCES restaurants (id),
     party_size         integer NOT NULL
         CONSTRAINT bookings_party_size_between_1_and_1000 CHECK (party_size BETWEEN 1 AND 1000),
@@ -67,8 +68,7 @@ COMMENT ON TABLE bookings IS
     'Bookings to be seated. Applications insert, modify (party_size, start_at, end_at) and cancel '
     '(status = ''cancelled'' or cancel_booking()); assignment_v3 owns assignment_state, '
     'assignment_version, attempts and last_reason.';
-COMMENT ON COLUMN bookings.id IS
-    'Booking id: any uuid; when omitted, a time-ordered one (uuid_v7()), which keeps the indexes keyed by it cheap.';
+COMMENT ON COLUMN bookings.id IS 'Booking id (generated when omitted).';
 COMMENT ON COLUMN bookings.restaurant_id IS 'The restaurant; cannot change (cancel and book again instead).';
 COMMENT ON COLUMN bookings.party_size IS 'Guests, 1 to 1000. Changing it sends the booking back through the pipeline.';
 COMMENT ON COLUMN bookings.start_at IS 'Arrival. Changing it sends the booking back through the pipeline.';
