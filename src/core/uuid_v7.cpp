@@ -1,7 +1,5 @@
 #include "core/uuid_v7.hpp"
 
-#include <algorithm>
-
 namespace av3 {
 
 std::optional<Uuid> uuid_v7(std::int64_t unix_micros, const std::array<std::uint8_t, 8>& random) {
@@ -22,22 +20,6 @@ std::optional<Uuid> uuid_v7(std::int64_t unix_micros, const std::array<std::uint
         id.bytes[8 + i] = random[i];
     }
     return id;
-}
-
-std::optional<std::int64_t> uuid_v7_unix_micros(const Uuid& id) {
-    if ((id.bytes[6] >> 4) != 7 || (id.bytes[8] >> 6) != 2) {
-        return std::nullopt;
-    }
-    std::uint64_t millis = 0;
-    for (int i = 0; i < 6; ++i) {
-        millis = (millis << 8) | id.bytes[static_cast<std::size_t>(i)];
-    }
-    const std::uint64_t fraction =
-        (static_cast<std::uint64_t>(id.bytes[6] & 0x0F) << 8) | id.bytes[7];
-    // The microsecond whose fraction this is: fractions of successive microseconds are 4 or 5
-    // apart, so rounding up inverts the rounding down.
-    const std::uint64_t micros = std::min<std::uint64_t>((fraction * 1000 + 4095) / 4096, 999);
-    return static_cast<std::int64_t>(millis * 1000 + micros);
 }
 
 }  // namespace av3

@@ -48,9 +48,4 @@ private:
     std::int64_t last_ = -1;
 };
 
-// The microseconds since the Unix epoch that uuid_v7() encoded (exactly: each microsecond of a
-// millisecond has its own 12-bit fraction; the fractions past 4091, which uuid_v7() never makes,
-// read as the millisecond's last microsecond); none if `id` is not a version 7 UUID.
-std::optional<std::int64_t> uuid_v7_unix_micros(const Uuid& id);
-
 }  // namespace av3

@@ -1,4 +1,5 @@
-// assignment_v3.uuid_v7(): time-ordered booking ids for applications that choose them (core/uuid_v7.hpp says why and how).
+// assignment_v3.uuid_v7(): time-ordered booking ids for applications that choose them
+// (core/uuid_v7.hpp says why and how).
 #include "core/uuid_v7.hpp"
 #include "pg/error_boundary.hpp"
 #include "pg/postgres.hpp"

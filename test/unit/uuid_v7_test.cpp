@@ -1,9 +1,30 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "core/uuid_v7.hpp"
 
 namespace av3 {
 namespace {
+
+// The microseconds since the Unix epoch that uuid_v7() encoded (exactly: each microsecond of a
+// millisecond has its own 12-bit fraction; the fractions past 4091, which uuid_v7() never makes,
+// read as the millisecond's last microsecond); none if `id` is not a version 7 UUID.
+std::optional<std::int64_t> uuid_v7_unix_micros(const Uuid& id) {
+    if ((id.bytes[6] >> 4) != 7 || (id.bytes[8] >> 6) != 2) {
+        return std::nullopt;
+    }
+    std::uint64_t millis = 0;
+    for (int i = 0; i < 6; ++i) {
+        millis = (millis << 8) | id.bytes[static_cast<std::size_t>(i)];
+    }
+    const std::uint64_t fraction =
+        (static_cast<std::uint64_t>(id.bytes[6] & 0x0F) << 8) | id.bytes[7];
+    // The microsecond whose fraction this is: fractions of successive microseconds are 4 or 5
+    // apart, so rounding up inverts the rounding down.
+    const std::uint64_t micros = std::min<std::uint64_t>((fraction * 1000 + 4095) / 4096, 999);
+    return static_cast<std::int64_t>(millis * 1000 + micros);
+}
 
 constexpr std::array<std::uint8_t, 8> kZeros{};
 constexpr std::array<std::uint8_t, 8> kOnes{0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF};
