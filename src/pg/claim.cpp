@@ -1,6 +1,7 @@
 #include "pg/claim.hpp"
 
 #include "core/restaurant_share.hpp"
+#include "pg/queue_scan.hpp"
 #include "pg/restaurant_lock.hpp"
 #include "pg/settings.hpp"
 #include "pg/shared_state.hpp"
@@ -111,8 +112,15 @@ ClaimPlan plan_claim(const ClaimRequest& request) {
     plan.now = request.now;
     RestaurantCache& cache = RestaurantCache::instance();
     const int window = std::min(kMaxWindow, std::max(1, request.limit) * kWindowFactor);
-    Rows due = select_due().run(
-        {{TimestampTzGetDatum(request.now), false}, {Int32GetDatum(window), false}});
+    std::vector<DueBooking> due;
+    if (!read_due_window(request.now, window, &due)) {
+        Rows rows = select_due().run(
+            {{TimestampTzGetDatum(request.now), false}, {Int32GetDatum(window), false}});
+        due.reserve(rows.size());
+        for (std::uint64_t i = 0; i < rows.size(); ++i) {
+            due.push_back(DueBooking{rows[i].uuid(1), rows[i].uuid(2)});
+        }
+    }
 
     // The window's bookings by restaurant, restaurants in the order of their oldest.
     struct Candidate {
@@ -120,15 +128,15 @@ ClaimPlan plan_claim(const ClaimRequest& request) {
         std::vector<Uuid> bookings;
     };
     std::vector<Candidate> candidates;
-    for (std::uint64_t i = 0; i < due.size(); ++i) {
-        const Uuid restaurant = due[i].uuid(2);
-        auto it = std::find_if(candidates.begin(), candidates.end(),
-                               [&](const Candidate& c) { return c.restaurant_id == restaurant; });
+    for (const DueBooking& booking : due) {
+        auto it = std::find_if(candidates.begin(), candidates.end(), [&](const Candidate& c) {
+            return c.restaurant_id == booking.restaurant_id;
+        });
         if (it == candidates.end()) {
-            candidates.push_back(Candidate{restaurant, {}});
+            candidates.push_back(Candidate{booking.restaurant_id, {}});
             it = candidates.end() - 1;
         }
-        it->bookings.push_back(due[i].uuid(1));
+        it->bookings.push_back(booking.id);
     }
 
     // Each worker serves its own share of the restaurants first (core/restaurant_share.hpp:
@@ -193,19 +201,31 @@ ClaimResult claim_bookings(const ClaimPlan& plan) {
         return result;
     }
     RestaurantCache& cache = RestaurantCache::instance();
-    Rows rows = claim_bookings_statement().run(
-        {{uuid_array_datum(plan.bookings), false}, {TimestampTzGetDatum(plan.now), false}});
-    result.bookings.reserve(rows.size());
-    for (std::uint64_t i = 0; i < rows.size(); ++i) {
-        ClaimedBooking b = read_booking(rows[i]);
-        if (rows[i].text(12) != "pending" || !is_runnable(b.view.state)) {
-            continue;  // decided or cancelled since the due bookings were read
+    auto take = [&](const Row& row) {
+        ClaimedBooking b = read_booking(row);
+        if (row.text(12) != "pending" || !is_runnable(b.view.state)) {
+            return;  // decided or cancelled since the due bookings were read
         }
         const auto at =
             std::find(plan.restaurants.begin(), plan.restaurants.end(), b.restaurant_id);
         b.mode = plan.modes[static_cast<std::size_t>(at - plan.restaurants.begin())];
         b.rollout = cache.info(b.restaurant_id).override_mode ? "override" : "percentage";
         result.bookings.push_back(std::move(b));
+    };
+    std::vector<HeapTuple> locked;
+    TupleDesc columns = nullptr;
+    if (lock_due_bookings(plan.bookings, plan.now, &locked, &columns)) {
+        result.bookings.reserve(locked.size());
+        for (HeapTuple tuple : locked) {
+            take(Row(tuple, columns));
+        }
+    } else {
+        Rows rows = claim_bookings_statement().run(
+            {{uuid_array_datum(plan.bookings), false}, {TimestampTzGetDatum(plan.now), false}});
+        result.bookings.reserve(rows.size());
+        for (std::uint64_t i = 0; i < rows.size(); ++i) {
+            take(rows[i]);
+        }
     }
     // In the order the plan chose them: restaurants oldest first, each in due order.
     std::unordered_map<Uuid, std::size_t, UuidHasher> position;
