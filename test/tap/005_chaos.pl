@@ -32,13 +32,15 @@ create_city($node, 'Chaos');
 my $workers = worker_count_sql();
 ok($node->poll_query_until('postgres', $workers, '4'), 'four workers');
 
-# Runs SQL until it succeeds: the server may be restarting after a crash.
+# Runs SQL until it succeeds: the server may be restarting after a crash. (A psql refused at
+# connection may exit before it has read its input: IPC::Run then dies of the broken pipe,
+# which is one more failed try.)
 sub until_ok {
     my ($sql) = @_;
     my $deadline = time + 120;
     while (time < $deadline) {
-        my ($rc, $out) = $node->psql('postgres', $sql, on_error_stop => 1);
-        return $out if $rc == 0;
+        my ($rc, $out) = eval { $node->psql('postgres', $sql, on_error_stop => 1) };
+        return $out if defined $rc && $rc == 0;
         sleep 0.2;
     }
     die "could not run: $sql";
