@@ -24,9 +24,11 @@ figures=$(mktemp)
         echo "| 2 | V3 drains 100,000 bookings in $(v v3_p${p}_first_decision_s) s, max_parallel = $p | $b bookings/s, $(v v3_p${p}_cpu_s_per_1000) CPU s per 1,000 | | |"
     done
     sw=$(v same_writes_bookings_per_s); paired=$(v v3_p2_paired_bookings_per_s)
-    echo "| 8 | same-writes ceiling: V3's rows written by the fastest client SQL (prepared, 200 per transaction, 2 connections; two replays: $(v same_writes_run1_bookings_per_s), $(v same_writes_run2_bookings_per_s)) | $sw bookings/s, $(v same_writes_cpu_s_per_1000) CPU s per 1,000 | | |"
-    echo "| 8 | V3, max_parallel = 2, a drain after each replay ($(v v3_p2_paired_run1_bookings_per_s), $(v v3_p2_paired_run2_bookings_per_s)) | $paired bookings/s, $(v v3_p2_paired_cpu_s_per_1000) CPU s per 1,000 | | |"
-    echo "| 8 | V3 (max_parallel = 2) against the same-writes ceiling | $(ratio "$paired" "$sw") x the throughput, $(ratio "$(v v3_p2_paired_cpu_s_per_1000)" "$(v same_writes_cpu_s_per_1000)") of its CPU per booking | >= 1.5 x | $(mark "$paired * 2 >= $sw * 3") |"
+    # Each run's rate, in run order: "a, b, c".
+    runs_of() { local i out=""; for i in $(seq 1 "$(v "${1}_runs")"); do out="$out, $(v "${1}_run${i}_bookings_per_s")"; done; echo "${out#, }"; }
+    echo "| 8 | same-writes ceiling: V3's rows written by the fastest client SQL (prepared, 200 per transaction, 2 connections; $(v same_writes_runs) replays: $(runs_of same_writes)) | $sw bookings/s, $(v same_writes_cpu_s_per_1000) CPU s per 1,000 | | |"
+    echo "| 8 | V3, max_parallel = 2, a drain after each replay ($(runs_of v3_p2_paired)) | $paired bookings/s, $(v v3_p2_paired_cpu_s_per_1000) CPU s per 1,000 | | |"
+    echo "| 8 | V3 (max_parallel = 2) against the same-writes ceiling | $(ratio "$paired" "$sw") x the throughput (each pair: $(v same_writes_pair_ratios | sed 's/ / x, /g') x), $(ratio "$(v v3_p2_paired_cpu_s_per_1000)" "$(v same_writes_cpu_s_per_1000)") of its CPU per booking | >= 1.5 x | $(mark "$paired * 2 >= $sw * 3") |"
     quiet=$(v v3_p2_quiet_bookings_per_s)
     echo "| 2 | V3, max_parallel = 2, \`assignment_v3.notify = off\` | $quiet bookings/s, $(v v3_p2_quiet_cpu_s_per_1000) CPU s per 1,000 (NOTIFY on: $(ratio "$p2" "$quiet") x of this) | | |"
     echo "| 3 | legacy planner drains the same backlog, max_parallel = 2 | $legacy bookings/s; V3 is $(ratio "$p2" "$legacy") x | | |"
