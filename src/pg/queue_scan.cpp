@@ -5,6 +5,7 @@
 
 extern "C" {
 #include "access/genam.h"
+#include "access/relation.h"
 #include "access/table.h"
 #include "access/tableam.h"
 #include "catalog/namespace.h"
@@ -80,9 +81,10 @@ Oid bookings_relid() {
 // Whether a statement's read of `rel` is what a direct read gives: READ COMMITTED (a later
 // snapshot's row locked under another isolation level is an error, not a recheck), no row
 // security, every column where and as expected, and table-wide `rights` for the current role.
+// Also no inheritance children (the statements read them too, the direct reads would not).
 bool eligible(Relation rel, AclMode rights, AttrNumber* attnums) {
     if (XactIsoLevel != XACT_READ_COMMITTED || rel->rd_rel->relkind != RELKIND_RELATION ||
-        rel->rd_rel->relrowsecurity) {
+        rel->rd_rel->relrowsecurity || rel->rd_rel->relhassubclass) {
         return false;
     }
     TupleDesc desc = RelationGetDescr(rel);
@@ -97,13 +99,22 @@ bool eligible(Relation rel, AclMode rights, AttrNumber* attnums) {
 }
 
 bool due_index_is_ours(Relation rel, Relation index, AttrNumber next_attempt_at) {
-    // Checked once per index (a DBA's new index by that name is another relation).
+    const Form_pg_index form = index->rd_index;
+    // Usable as the planner would use it, checked every time: an index built concurrently is
+    // empty or incomplete until valid, and one being dropped concurrently misses new rows.
+    if (form->indrelid != RelationGetRelid(rel) || !form->indisvalid || !form->indisready ||
+        !form->indislive) {
+        return false;
+    }
+    // Its definition, checked once per index (a DBA's new index by that name is another
+    // relation; the pg_index row's xmin tells one that took a dropped one's OID).
     static Oid checked = InvalidOid;
+    static TransactionId checked_xmin = InvalidTransactionId;
     static bool ours = false;
-    if (RelationGetRelid(index) == checked) {
+    const TransactionId xmin = HeapTupleHeaderGetRawXmin(index->rd_indextuple->t_data);
+    if (RelationGetRelid(index) == checked && xmin == checked_xmin) {
         return ours;
     }
-    const Form_pg_index form = index->rd_index;
     ours = index->rd_rel->relam == BTREE_AM_OID && form->indnatts == 1 &&
            form->indkey.values[0] == next_attempt_at && index->rd_indoption[0] == 0 &&
            RelationGetIndexExpressions(index) == NIL;
@@ -121,6 +132,7 @@ bool due_index_is_ours(Relation rel, Relation index, AttrNumber next_attempt_at)
                       kDuePredicate) == 0;
     }
     checked = RelationGetRelid(index);
+    checked_xmin = xmin;
     return ours;
 }
 
@@ -151,9 +163,15 @@ bool read_window(WindowCall& call) {
         table_close(rel, NoLock);
         return false;
     }
-    Relation index = index_open(index_oid, AccessShareLock);
-    if (!due_index_is_ours(rel, index, attnums[kNextAttemptAt])) {
-        index_close(index, NoLock);
+    // (Dropped since its name was looked up, or not an index: the statement's business.)
+    Relation index = try_relation_open(index_oid, AccessShareLock);
+    if (index == nullptr) {
+        table_close(rel, NoLock);
+        return false;
+    }
+    if (index->rd_rel->relkind != RELKIND_INDEX ||
+        !due_index_is_ours(rel, index, attnums[kNextAttemptAt])) {
+        relation_close(index, NoLock);
         table_close(rel, NoLock);
         return false;
     }
@@ -221,7 +239,11 @@ bool lock_rows(LockCall& call) {
     if (!OidIsValid(relid)) {
         return false;
     }
-    // FOR UPDATE's table lock, and its rights: reading the rows and updating them.
+    // FOR UPDATE's table lock, and its rights: reading the rows and updating them; the
+    // statement's refusal to lock in a read-only transaction is its own.
+    if (XactReadOnly) {
+        return false;
+    }
     Relation rel = table_open(relid, RowShareLock);
     AttrNumber attnums[kColumns];
     const Oid key_oid = RelationGetPrimaryKeyIndex(rel);
@@ -257,9 +279,9 @@ bool lock_rows(LockCall& call) {
         // FOR UPDATE SKIP LOCKED as the executor locks a row (nodeLockRows.c): the newest
         // version, or none when another transaction holds a lock on it.
         TM_FailureData failure;
-        const TM_Result result =
-            table_tuple_lock(rel, &found->tts_tid, snapshot, locked, command, LockTupleExclusive,
-                             LockWaitSkip, TUPLE_LOCK_FLAG_FIND_LAST_VERSION, &failure);
+        const TM_Result result = table_tuple_lock(
+            rel, &found->tts_tid, snapshot, locked, command, LockTupleExclusive, LockWaitSkip,
+            TUPLE_LOCK_FLAG_LOCK_UPDATE_IN_PROGRESS | TUPLE_LOCK_FLAG_FIND_LAST_VERSION, &failure);
         ExecClearTuple(found);
         switch (result) {
             case TM_Ok:

@@ -1,15 +1,17 @@
 // The claim's two reads of the queue (pg/claim.hpp), made without statements: the window of
 // oldest due bookings, read through bookings_due_idx, and the chosen bookings, found by primary
-// key and locked FOR UPDATE SKIP LOCKED (docs/architecture.md, "Plans"). Each returns exactly the
-// rows its statement in claim.cpp would: the same index in the same order, the same snapshot
-// (a new one, as each statement takes in READ COMMITTED), the same lock and the same recheck of a
-// row another transaction updated meanwhile. What it saves is the statements' planning (at each
-// batch: their best plans depend on the queue's size) and executor set-up: a tenth of a
-// worker's time went into the two statements (docs/BENCHMARKS.md).
+// key and locked FOR UPDATE SKIP LOCKED (docs/architecture.md, "Plans"). Each reads the rows its
+// statement in claim.cpp would: the same index order (the statement may read the other runnable
+// index, bookings_runnable_idx, which orders ties at the limit otherwise), a new snapshot as
+// each statement takes in READ COMMITTED, the same lock and the same recheck of a row another
+// transaction updated meanwhile. What it saves is the statements' planning (at each batch:
+// their best plans depend on the queue's size) and executor set-up: the two statements were
+// 8.4 % of a worker's time, the direct reads 6.8 % (docs/BENCHMARKS.md, "The fifth day").
 //
-// Only where that read is the statement's: READ COMMITTED, the extension's own bookings_due_idx
-// (its definition as installed), no row security or rules on bookings, and the rights to read
-// and lock its rows table-wide. Otherwise nothing is read and the caller runs the statement.
+// Only where that read is the statement's: READ COMMITTED (and, to lock, not read-only), the
+// extension's own bookings_due_idx (its definition as installed, valid and ready), no row
+// security on bookings and no inheritance children, and the rights to read and lock its rows
+// table-wide. Otherwise nothing is read and the caller runs the statement.
 #pragma once
 
 #include "core/types.hpp"

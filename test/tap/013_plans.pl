@@ -10,7 +10,8 @@
 # table the direct reads cannot read as a statement would), and a second load checks their
 # plans: the oldest due on a partial index of the queue, the claim by primary key; none scans
 # the table. Last, a DBA's own index named bookings_due_idx, holding other rows, sends the
-# oldest-due read back to its statement. (auto_explain logs each plan the workers execute.)
+# oldest-due read back to its statement, and so does one with the extension's definition that
+# a failed concurrent build left invalid. (auto_explain logs each plan the workers execute.)
 use strict;
 use warnings;
 use PostgreSQL::Test::Cluster;
@@ -49,7 +50,7 @@ sub load_and_drain {
         FROM (SELECT array_agg(id ORDER BY name) AS ids FROM assignment_v3.restaurants) r,
              generate_series($first, $first + 29999) g});
     ok($node->poll_query_until('postgres',
-            q{SELECT count(*) FROM assignment_v3.bookings WHERE assignment_state = 'created'}, '0'),
+            q{SELECT count(*) FROM assignment_v3.bookings WHERE assignment_state = 'created' AND next_attempt_at <= now()}, '0'),
         "the workers drained load $load");
     my %plans = (claim => [], due => [], schedule => []);
     for my $plan (split /LOG:  duration: [0-9.]+ ms  plan:/, slurp_file($node->logfile, $log_offset)) {
@@ -113,6 +114,26 @@ is(scalar(@{ $plans{claim} }), 0, 'and still claim without the statement');
 @bad = off_index($plans{due}, 'bookings_due_idx|bookings_runnable_idx');
 is(scalar(@bad), 0, 'the oldest-due statement reads through an index')
     or diag(substr($bad[0], 0, 2000));
+
+# An index by that name with the extension's definition that is not valid: a unique one built
+# concurrently that failed (two bookings due at the same instant), left empty. The planner
+# passes over it; so must the workers (a read through it would find nothing, or fail).
+$node->safe_psql('postgres', q{
+    DROP INDEX assignment_v3.bookings_due_idx;
+    INSERT INTO assignment_v3.bookings (restaurant_id, party_size, start_at, end_at, next_attempt_at)
+    SELECT id, 2, timestamptz '2099-12-31 19:00+00', timestamptz '2099-12-31 21:00+00',
+           timestamptz '2099-01-01 00:00+00'
+    FROM assignment_v3.restaurants ORDER BY name LIMIT 2});
+my ($rc, $out, $err) = $node->psql('postgres', q{
+    CREATE UNIQUE INDEX CONCURRENTLY bookings_due_idx ON assignment_v3.bookings (next_attempt_at)
+        WHERE status = 'pending' AND assignment_state IN ('created', 'retry_scheduled')});
+like($err, qr/could not create unique index/, 'a concurrent build of bookings_due_idx failed');
+is($node->safe_psql('postgres', q{SELECT indisvalid FROM pg_index
+    WHERE indexrelid = 'assignment_v3.bookings_due_idx'::regclass}), 'f', 'and left the index invalid');
+%plans = load_and_drain();
+ok(@{ $plans{due} } > 10,
+    'with an invalid bookings_due_idx, the workers read the oldest due by statement ('
+    . scalar(@{ $plans{due} }) . ' plans)');
 
 is($node->safe_psql('postgres', q{SELECT count(*) FROM pg_settings
     WHERE name = 'enable_seqscan' AND setting = 'off'}), '0', 'with the planner\'s settings as they are');
