@@ -112,20 +112,16 @@ enum Column {
     kUpdatedAt,
     kColumns
 };
-struct ColumnSpec {
-    const char* name;
-    Oid type;
-};
-constexpr ColumnSpec kColumnSpecs[kColumns] = {{"id", UUIDOID},
-                                               {"restaurant_id", UUIDOID},
-                                               {"assignment_state", TEXTOID},
-                                               {"status", TEXTOID},
-                                               {"assignment_version", INT4OID},
-                                               {"attempts", INT4OID},
-                                               {"next_attempt_at", TIMESTAMPTZOID},
-                                               {"queued_at", TIMESTAMPTZOID},
-                                               {"last_reason", TEXTOID},
-                                               {"updated_at", TIMESTAMPTZOID}};
+constexpr DirectColumn kColumnSpecs[kColumns] = {{"id", UUIDOID},
+                                                 {"restaurant_id", UUIDOID},
+                                                 {"assignment_state", TEXTOID},
+                                                 {"status", TEXTOID},
+                                                 {"assignment_version", INT4OID},
+                                                 {"attempts", INT4OID},
+                                                 {"next_attempt_at", TIMESTAMPTZOID},
+                                                 {"queued_at", TIMESTAMPTZOID},
+                                                 {"last_reason", TEXTOID},
+                                                 {"updated_at", TIMESTAMPTZOID}};
 // What the direct update writes (the others are read only).
 constexpr Column kWritten[] = {kState,         kStatus,   kVersion,    kAttempts,
                                kNextAttemptAt, kQueuedAt, kLastReason, kUpdatedAt};
@@ -195,12 +191,8 @@ bool eligible(Relation rel, AttrNumber* attnums) {
     if (desc->constr != nullptr && desc->constr->has_generated_stored) {
         return false;
     }
-    for (int c = 0; c < kColumns; ++c) {
-        attnums[c] = get_attnum(RelationGetRelid(rel), kColumnSpecs[c].name);
-        if (attnums[c] <= 0 ||
-            TupleDescAttr(desc, attnums[c] - 1)->atttypid != kColumnSpecs[c].type) {
-            return false;
-        }
+    if (!find_columns(rel, kColumnSpecs, kColumns, attnums)) {
+        return false;
     }
     // The primary key the rows are found by: (id).
     const Oid key_index = RelationGetPrimaryKeyIndex(rel);

@@ -83,6 +83,17 @@ bool trigger_accounted(Relation rel, const Trigger& trigger, const DirectTarget&
 
 }  // namespace
 
+bool find_columns(Relation rel, const DirectColumn* columns, int count, AttrNumber* attnums) {
+    TupleDesc desc = RelationGetDescr(rel);
+    for (int c = 0; c < count; ++c) {
+        attnums[c] = get_attnum(RelationGetRelid(rel), columns[c].name);
+        if (attnums[c] <= 0 || TupleDescAttr(desc, attnums[c] - 1)->atttypid != columns[c].type) {
+            return false;
+        }
+    }
+    return true;
+}
+
 bool direct_write_eligible(Relation rel, const DirectTarget& target) {
     // (A rule rewrites the statement: only an INSERT can apply it.)
     if (rel->rd_rel->relkind != RELKIND_RELATION || rel->rd_rel->relrowsecurity ||

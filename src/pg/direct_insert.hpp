@@ -61,6 +61,11 @@ bool direct_insert(const DirectTarget& target, int rows, Fill& fill) {
         &fill);
 }
 
+// The attribute numbers of `columns` in `rel`, looked up by name (attnums[i] for columns[i]);
+// false when one is missing or of another type. For the direct reads and writes that name the
+// columns they use rather than take the table's order (inside a guarded call).
+bool find_columns(Relation rel, const DirectColumn* columns, int count, AttrNumber* attnums);
+
 // Whether `rel` is a table the caller may write directly (the rules above, inserts' triggers
 // accounted for): inside a guarded call.
 bool direct_write_eligible(Relation rel, const DirectTarget& target);

@@ -1,5 +1,6 @@
 #include "pg/queue_scan.hpp"
 
+#include "pg/direct_insert.hpp"
 #include "pg/error_boundary.hpp"
 #include "pg/spi.hpp"
 
@@ -47,23 +48,19 @@ enum Column {
     kColumns
 };
 static_assert(kStatus + 1 == kClaimColumns, "the claim statement's columns come first");
-struct ColumnSpec {
-    const char* name;
-    Oid type;
-};
-constexpr ColumnSpec kColumnSpecs[kColumns] = {{"id", UUIDOID},
-                                               {"restaurant_id", UUIDOID},
-                                               {"party_size", INT4OID},
-                                               {"start_at", TIMESTAMPTZOID},
-                                               {"end_at", TIMESTAMPTZOID},
-                                               {"assignment_state", TEXTOID},
-                                               {"assignment_version", INT4OID},
-                                               {"attempts", INT4OID},
-                                               {"last_reason", TEXTOID},
-                                               {"zone_preference", TEXTOID},
-                                               {"queued_at", TIMESTAMPTZOID},
-                                               {"status", TEXTOID},
-                                               {"next_attempt_at", TIMESTAMPTZOID}};
+constexpr DirectColumn kColumnSpecs[kColumns] = {{"id", UUIDOID},
+                                                 {"restaurant_id", UUIDOID},
+                                                 {"party_size", INT4OID},
+                                                 {"start_at", TIMESTAMPTZOID},
+                                                 {"end_at", TIMESTAMPTZOID},
+                                                 {"assignment_state", TEXTOID},
+                                                 {"assignment_version", INT4OID},
+                                                 {"attempts", INT4OID},
+                                                 {"last_reason", TEXTOID},
+                                                 {"zone_preference", TEXTOID},
+                                                 {"queued_at", TIMESTAMPTZOID},
+                                                 {"status", TEXTOID},
+                                                 {"next_attempt_at", TIMESTAMPTZOID}};
 
 // bookings_due_idx as src/sql/schema/20_bookings.sql makes it: a btree on next_attempt_at whose
 // predicate, as Postgres prints it, is this one. An index of a DBA's by that name that holds
@@ -87,13 +84,8 @@ bool eligible(Relation rel, AclMode rights, AttrNumber* attnums) {
         rel->rd_rel->relrowsecurity || rel->rd_rel->relhassubclass) {
         return false;
     }
-    TupleDesc desc = RelationGetDescr(rel);
-    for (int c = 0; c < kColumns; ++c) {
-        attnums[c] = get_attnum(RelationGetRelid(rel), kColumnSpecs[c].name);
-        if (attnums[c] <= 0 ||
-            TupleDescAttr(desc, attnums[c] - 1)->atttypid != kColumnSpecs[c].type) {
-            return false;
-        }
+    if (!find_columns(rel, kColumnSpecs, kColumns, attnums)) {
+        return false;
     }
     return pg_class_aclmask(RelationGetRelid(rel), GetUserId(), rights, ACLMASK_ALL) == rights;
 }
