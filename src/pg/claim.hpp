@@ -4,10 +4,12 @@
 //    by restaurant, oldest first.
 // 2. Keep the restaurants whose pipeline is on (and, for V3, whose circuit admits work) and
 //    whose advisory lock this transaction gets without waiting; stop at the batch size.
-// 3. Claim those bookings by primary key with one `FOR UPDATE SKIP LOCKED` statement (a booking
-//    changed since step 1 and no longer due is left out).
-// Both statements have one plan that fits any size of the queue: an ordered scan of
-// bookings_due_idx, and primary-key look-ups (docs/architecture.md, "Plans").
+// 3. Claim those bookings by primary key, `FOR UPDATE SKIP LOCKED` (a booking changed since
+//    step 1 and no longer due is left out).
+// Steps 1 and 3 read the queue directly where that is what their statements would read
+// (pg/queue_scan.hpp), and run the statements otherwise; both have one plan that fits any size
+// of the queue: an ordered scan of bookings_due_idx, and primary-key look-ups
+// (docs/architecture.md, "Plans").
 // Workers thus split the restaurants between them instead of fighting over rows, and no
 // booking is claimed that this transaction cannot process.
 #pragma once
